@@ -1,0 +1,132 @@
+"""Compute cycles of every layer on the chip, the split across cores, and where the
+PE-cycles go (utilization and the causes of lost utilization).
+
+Multi-core: ``cores`` identical arrays each take a slice of a layer, by output channels
+(whole groups when there are at least as many groups as cores, otherwise a slice of every
+group's filters) or by output pixels, whichever finishes first (ties: channels). Slices differ
+by at most one unit, so a layer is two sub-problems: ``extra`` cores with one unit more and
+the rest with the base share. The layer takes as long as its busiest core.
+
+Non-MAC layers (pooling, element-wise add) run on the PEs' ALUs, one operation per PE per
+cycle: ceil(ops / all PEs) cycles. Concat and fused ReLU are free: producers write into the
+concatenated buffer and ReLU is applied on the way out of the array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..hardware.config import Dataflow
+from .dataflow import FoldCost, fold_cost
+from .layer_table import LayerTable
+
+LEVEL_TABLES = ("gb_read", "gb_write", "inter_pe", "register_file")
+
+
+@dataclass(frozen=True)
+class ComputeCost:
+    cycles: np.ndarray  # busiest core, no memory stalls
+    split_by_pixels: np.ndarray  # bool: the cores split output pixels (else channels)
+    folds: np.ndarray  # folds of the busiest core
+    busiest_core_macs: np.ndarray
+    # PE-cycles of the whole chip, by where they went (before memory stalls):
+    useful: np.ndarray
+    small_dims: np.ndarray
+    fold_remainder: np.ndarray
+    fill_drain: np.ndarray
+    core_imbalance: np.ndarray
+    non_mac: np.ndarray
+    streaming: np.ndarray  # PE-cycles of folds while streaming (spatial utilization's denominator)
+    counts: dict[str, dict[str, np.ndarray]]  # level table -> operand -> words
+
+
+def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> ComputeCost:
+    m, d, f, g = table.pixels, table.reduction, table.filters_per_group, table.g
+    by_channels = _pieces_by_channels(m, d, f, g, cores)
+    by_pixels = _pieces_by_pixels(m, d, f, g, cores)
+    chan = _evaluate(dataflow, by_channels, rows, cols)
+    pix = _evaluate(dataflow, by_pixels, rows, cols)
+    use_pixels = pix["cycles"] < chan["cycles"]
+    pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
+
+    pes = rows * cols
+    ew_cycles = -(-table.elementwise_ops // (pes * cores))
+    is_mac = table.has_macs
+    cycles = np.where(is_mac, pick["cycles"], ew_cycles)
+    chip = cores * pes
+    zero = np.zeros(np.broadcast_shapes(np.shape(cycles), table.macs.shape), dtype=np.int64)
+
+    def mac_only(value):
+        return np.where(is_mac, value, 0)
+
+    return ComputeCost(
+        cycles=cycles + zero,
+        split_by_pixels=np.where(is_mac, use_pixels, False),
+        folds=mac_only(pick["folds"]) + zero,
+        busiest_core_macs=mac_only(pick["busiest_macs"]) + zero,
+        useful=table.macs + zero,
+        small_dims=mac_only(pick["small"]),
+        fold_remainder=mac_only(pick["fold"]),
+        fill_drain=mac_only(pick["fill"]),
+        core_imbalance=mac_only(cores * pick["cycles"] * pes - pick["busy"]),
+        non_mac=np.where(is_mac, 0, cycles * chip) + zero,
+        streaming=mac_only(pick["stream"]),
+        counts={level: {op: mac_only(v) for op, v in pick[level].items()} for level in LEVEL_TABLES},
+    )
+
+
+def _choose(use_pixels, a, b):
+    if isinstance(a, dict):
+        return {key: np.where(use_pixels, a[key], b[key]) for key in a}
+    return np.where(use_pixels, a, b)
+
+
+def _share(total, cores):
+    """Split ``total`` units over ``cores``: (cores with base+1, base+1, cores with base, base)."""
+    base, extra = np.divmod(total, cores)
+    return extra, base + 1, cores - extra, base
+
+
+def _pieces_by_channels(m, d, f, g, cores):
+    whole_groups = g >= cores
+    n_big_g, big_g, n_small_g, small_g = _share(g, cores)
+    n_big_f, big_f, n_small_f, small_f = _share(f, cores)
+    big = (np.where(whole_groups, n_big_g, n_big_f), m, d, np.where(whole_groups, f, big_f), np.where(whole_groups, big_g, g))
+    small = (np.where(whole_groups, n_small_g, n_small_f), m, d, np.where(whole_groups, f, small_f), np.where(whole_groups, small_g, g))
+    return big, small
+
+
+def _pieces_by_pixels(m, d, f, g, cores):
+    n_big, big_m, n_small, small_m = _share(m, cores)
+    return (n_big, big_m, d, f, g), (n_small, small_m, d, f, g)
+
+
+def _evaluate(dataflow, pieces, rows, cols):
+    """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
+    pes = rows * cols
+    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "busiest_macs": 0}
+    for level in LEVEL_TABLES:
+        out[level] = {}
+    for n_cores, m, d, f, g in pieces:
+        cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols)
+        present = n_cores > 0
+        macs = g * m * d * f
+        runs = g * cost.row_folds * cost.col_folds
+        stream = n_cores * runs * cost.stream * pes
+        # Share of the array a dimension smaller than the array leaves unused in every fold.
+        reach = np.minimum(cost.spatial_rows, rows) * np.minimum(cost.spatial_cols, cols) / pes
+        out["busy"] = out["busy"] + n_cores * cost.cycles * pes
+        out["fill"] = out["fill"] + n_cores * runs * cost.fill * pes
+        out["stream"] = out["stream"] + stream
+        out["small"] = out["small"] + stream * (1 - reach)
+        out["fold"] = out["fold"] + stream * reach - n_cores * macs
+        longer = present & (cost.cycles >= out["cycles"])
+        out["folds"] = np.where(longer, cost.row_folds * cost.col_folds, out["folds"])
+        out["busiest_macs"] = np.where(longer, macs, out["busiest_macs"])
+        out["cycles"] = np.where(longer, cost.cycles, out["cycles"])
+        for level in LEVEL_TABLES:
+            for operand, words in getattr(cost, level).items():
+                out[level][operand] = out[level].get(operand, 0) + n_cores * words
+    return out

@@ -1,0 +1,32 @@
+"""Energy = access counts x energy per access, by memory level and by operand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..hardware.config import Energy
+
+LEVELS = ("mac", "register_file", "inter_pe", "global_buffer", "dram")
+
+
+def unit_label(energy: Energy) -> str:
+    return "pJ" if energy.unit == "pJ" else "MAC-normalized units (1 = one 16-bit MAC)"
+
+
+def unit_suffix(energy: Energy) -> str:
+    """Short unit for column names: energy_pJ or energy_macnorm."""
+    return "pJ" if energy.unit == "pJ" else "macnorm"
+
+
+def energy_by_level(costs: Energy, compute_ops, rf: dict, inter_pe: dict, gb: dict, dram: dict) -> dict[str, dict[str, np.ndarray]]:
+    """Energy of each level, split by operand (``compute`` for the MAC/ALU level).
+
+    ``gb`` and ``dram`` hold words read plus written per operand.
+    """
+    return {
+        "mac": {"compute": compute_ops * costs.mac},
+        "register_file": {op: words * costs.register_file for op, words in rf.items()},
+        "inter_pe": {op: words * costs.inter_pe for op, words in inter_pe.items()},
+        "global_buffer": {op: words * costs.global_buffer for op, words in gb.items()},
+        "dram": {op: words * costs.dram for op, words in dram.items()},
+    }

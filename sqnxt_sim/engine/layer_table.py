@@ -1,0 +1,80 @@
+"""A network as columns: one numpy array per loop bound, one row per layer.
+
+The engine works on these columns so a whole network (and, in a sweep, many accelerator
+configurations) is evaluated with array arithmetic instead of a Python loop over layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..workload.graph import Network
+from ..workload.layer import Op
+
+
+@dataclass(frozen=True)
+class LayerTable:
+    names: tuple[str, ...]
+    ops: tuple[Op, ...]
+    stages: tuple[str, ...]
+    shapes: tuple[str, ...]
+    n: np.ndarray
+    c: np.ndarray  # input channels per group
+    k: np.ndarray
+    g: np.ndarray
+    p: np.ndarray
+    q: np.ndarray
+    r: np.ndarray
+    s: np.ndarray
+    macs: np.ndarray
+    weights: np.ndarray
+    elementwise_ops: np.ndarray
+    input_words: np.ndarray  # elements read from the producers (all inputs)
+    output_words: np.ndarray
+    has_macs: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    # GEMM view of one group: ifmap (N*P*Q) x (R*S*C), filter (R*S*C) x (K/G).
+    @property
+    def pixels(self) -> np.ndarray:
+        return self.n * self.p * self.q
+
+    @property
+    def reduction(self) -> np.ndarray:
+        return self.r * self.s * self.c
+
+    @property
+    def filters_per_group(self) -> np.ndarray:
+        return self.k // self.g
+
+
+def layer_table(network: Network) -> LayerTable:
+    layers = network.layers
+
+    def column(values) -> np.ndarray:
+        return np.array(list(values), dtype=np.int64)
+
+    return LayerTable(
+        names=tuple(layer.name for layer in layers),
+        ops=tuple(layer.op for layer in layers),
+        stages=tuple(layer.stage or layer.op.value for layer in layers),
+        shapes=tuple(layer.shape_text() for layer in layers),
+        n=column(layer.n for layer in layers),
+        c=column(layer.c for layer in layers),
+        k=column(layer.k for layer in layers),
+        g=column(layer.g for layer in layers),
+        p=column(layer.p for layer in layers),
+        q=column(layer.q for layer in layers),
+        r=column(layer.r for layer in layers),
+        s=column(layer.s for layer in layers),
+        macs=column(layer.macs for layer in layers),
+        weights=column(layer.weights for layer in layers),
+        elementwise_ops=column(layer.elementwise_ops for layer in layers),
+        input_words=column(layer.input_elements for layer in layers),
+        output_words=column(layer.output_elements for layer in layers),
+        has_macs=np.array([layer.op.has_macs for layer in layers], dtype=bool),
+    )

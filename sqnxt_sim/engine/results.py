@@ -1,0 +1,56 @@
+"""Simulation results as plain data: per-layer columns and network totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+# Shares of a layer's PE-cycles; with utilization they sum to 1.
+LOSS_COLUMNS = (
+    "loss_small_dims",
+    "loss_fold_remainder",
+    "loss_fill_drain",
+    "loss_core_imbalance",
+    "loss_memory_stall",
+    "loss_non_mac",
+)
+
+
+@dataclass(frozen=True)
+class Results:
+    network: dict[str, Any]
+    hardware: dict[str, Any]
+    units: dict[str, str]
+    layers: dict[str, list]  # column name -> one value per layer, in execution order
+    totals: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def layer_count(self) -> int:
+        return len(self.layers["name"])
+
+    def rows(self) -> list[dict[str, Any]]:
+        keys = list(self.layers)
+        return [{key: self.layers[key][i] for key in keys} for i in range(self.layer_count)]
+
+    def column(self, name: str) -> np.ndarray:
+        return np.asarray(self.layers[name])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "hardware": self.hardware,
+            "units": self.units,
+            "notes": self.notes,
+            "totals": self.totals,
+            "layers": self.rows(),
+        }
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars -> Python numbers, so JSON and CSV see ordinary values."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,56 @@
+"""The terminal table: one line per layer, then the network totals."""
+
+from __future__ import annotations
+
+from ..engine.results import Results
+
+
+def format_count(value: float) -> str:
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.2f}{suffix}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
+
+
+def layer_table_text(results: Results) -> str:
+    unit = "pJ" if results.units["energy_column_suffix"] == "pJ" else "E(MAC=1)"
+    header = ("#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "util", "spatial", "dataflow", "bound", f"energy {unit}")
+    lines = []
+    for row in results.rows():
+        lines.append((
+            str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
+            format_count(row["cycles"]), f"{row['utilization']:.3f}", f"{row['spatial_utilization']:.3f}",
+            row["dataflow"], row["bound"], format_count(row["energy"]),
+        ))
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    left = {1, 2, 3, 8, 9}
+
+    def fmt(cells) -> str:
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    out = [fmt(header), fmt(["-" * w for w in widths])]
+    out += [fmt(line) for line in lines]
+    return "\n".join(out)
+
+
+def totals_text(results: Results) -> str:
+    t = results.totals
+    hw = results.hardware
+    net = results.network
+    rows, cols = hw["pe_array"]["rows"], hw["pe_array"]["cols"]
+    lost = ", ".join(
+        f"{name[5:].replace('_', ' ')} {t[name]:.1%}"
+        for name in ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac")
+        if t[name] >= 0.0005
+    )
+    lines = [
+        f"network   {net['display_name']}: {t['layers']} layers, {t['macs']:,} MACs, {t['weights']:,} weights",
+        f"hardware  {hw['name']}: {hw['cores']} x {rows}x{cols} PEs ({hw['total_pes']:,}), dataflow {hw['dataflow']}, {hw['clock_mhz']:g} MHz",
+        f"cycles    {t['cycles']:,} ({t['compute_cycles']:,} compute + {t['stall_cycles']:,} memory stall)  "
+        f"= {t['time_ms']:.3f} ms at {hw['clock_mhz']:g} MHz",
+        f"util      {t['utilization']:.3f} (MACs / (cycles x PEs)); spatial {t['spatial_utilization']:.3f}; lost to: {lost or 'nothing'}",
+        f"energy    {t['energy']:.4g} {results.units['energy']}",
+    ]
+    for note in results.notes:
+        lines.append(f"note      {note}")
+    return "\n".join(lines)

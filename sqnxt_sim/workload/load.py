@@ -1,0 +1,75 @@
+"""Load a network by zoo name or path: YAML (explicit or family) or ONNX."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import InputError, describe_pydantic_error
+from ..paths import data_dir
+from ..yamlfile import read_yaml_mapping
+from .families import expand_squeezenext
+from .graph import Network, build_network
+from .netfile import NetworkFile, SqueezeNextFamily
+
+FAMILIES = {"squeezenext": (SqueezeNextFamily, expand_squeezenext)}
+
+
+def zoo_names() -> list[str]:
+    return sorted(path.stem for path in data_dir("networks").glob("*.yaml"))
+
+
+def load_network(name_or_path: str | Path) -> Network:
+    """A zoo name (``sqnxt23_v1``) or a path to a ``.yaml``/``.yml``/``.onnx`` file."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix.lower() == ".onnx":
+        from .onnx_import import load_onnx  # optional extra; imported only when asked for
+
+        return load_onnx(path)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        return network_from_dict(read_yaml_mapping(path), str(path))
+    zoo_file = data_dir("networks") / f"{text}.yaml"
+    if zoo_file.is_file():
+        return network_from_dict(read_yaml_mapping(zoo_file), str(zoo_file))
+    names = zoo_names()
+    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"known networks: {', '.join(names)}"
+    raise InputError("--net", None, f"unknown network '{text}' and no such file; {hint}")
+
+
+def network_from_dict(data: dict[str, Any], source: str = "<dict>") -> Network:
+    family = data.get("family")
+    if family is not None:
+        if family not in FAMILIES:
+            raise InputError(source, "family", f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+        model, expand = FAMILIES[family]
+        data = expand(_validate(model, data, source))
+    return build_network(_validate(NetworkFile, data, source), source)
+
+
+def _validate(model, data: dict[str, Any], source: str):
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _name_layer(describe_pydantic_error(source, error), data) from None
+
+
+def _name_layer(error: InputError, data: dict[str, Any]) -> InputError:
+    """Add the layer's name to ``layers[3].kernel`` so users find it without counting."""
+    field = error.field or ""
+    if field.startswith("layers[") and isinstance(data.get("layers"), list):
+        index_text, _, rest = field[len("layers["):].partition("]")
+        layers = data["layers"]
+        if index_text.isdigit() and int(index_text) < len(layers) and isinstance(layers[int(index_text)], dict):
+            name = layers[int(index_text)].get("name")
+            if isinstance(name, str):
+                # Drop the discriminator tag pydantic puts in the path (layers[3].conv.kernel).
+                parts = rest.lstrip(".").split(".", 1)
+                if parts[0] in ("conv", "fc", "maxpool", "avgpool", "add", "concat", "relu"):
+                    rest = "." + parts[1] if len(parts) > 1 else ""
+                return InputError(error.source, f"layers[{index_text}] '{name}'{rest}", error.problem)
+    return error
