@@ -27,6 +27,9 @@ class Network:
     description: str = ""
     reconstruction: bool = False
     source: str = ""
+    # Operators an importer could not model (ONNX): shown in every report, never dropped
+    # silently. Each: {"name", "op_type", "output_shape", "output_elements"}.
+    unmodelled: tuple[dict, ...] = ()
 
     @property
     def layers(self) -> list[Layer]:
@@ -43,6 +46,11 @@ class Network:
     @property
     def weights(self) -> int:
         return sum(layer.weights for layer in self.layers)
+
+    @property
+    def parameters(self) -> int:
+        """Weights plus biases."""
+        return self.weights + sum(layer.biases for layer in self.layers)
 
     def consumers(self, name: str) -> list[str]:
         return list(self.graph.successors(name))
@@ -107,12 +115,12 @@ def _infer(entry, inputs: tuple[str, ...], producers: list[Layer], source: str, 
         if channels % g or entry.out_channels % g:
             raise fail("groups", f"groups={g} must divide input channels ({channels}) and out_channels ({entry.out_channels})")
         p, q = _window(h, w, r, s, sh, sw, ph, pw, False, fail)
-        return Layer(op=Op.CONV, c=channels // g, k=entry.out_channels, g=g, p=p, q=q, r=r, s=s,
+        return Layer(op=Op.CONV, bias=entry.bias, c=channels // g, k=entry.out_channels, g=g, p=p, q=q, r=r, s=s,
                      stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, **common)
     if isinstance(entry, FcEntry):
         # An FC layer is a 1x1 convolution on a 1x1 input of all flattened features.
         common.update(h=1, w=1)
-        return Layer(op=Op.FC, c=channels * h * w, k=entry.out_features, p=1, q=1, **common)
+        return Layer(op=Op.FC, bias=entry.bias, c=channels * h * w, k=entry.out_features, p=1, q=1, **common)
     if isinstance(entry, PoolEntry):
         if entry.global_:
             if entry.kernel is not None or entry.stride is not None:

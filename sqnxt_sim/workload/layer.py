@@ -56,6 +56,7 @@ class Layer:
     pad_w: int = 0
     inputs: tuple[str, ...] = ()
     stage: str = ""
+    bias: bool = False
     # Not part of the shape: where the layer came from (ONNX node, family block), for reports.
     note: str = field(default="", compare=False)
 
@@ -74,6 +75,10 @@ class Layer:
     def weights(self) -> int:
         """Weight count (no bias, batch norm folded)."""
         return self.k * self.c * self.r * self.s if self.op.has_weights else 0
+
+    @property
+    def biases(self) -> int:
+        return self.k if self.bias and self.op.has_weights else 0
 
     @property
     def output_elements(self) -> int:

@@ -54,11 +54,13 @@ class ConvEntry(_LayerBase):
     stride: Pair = 1
     padding: PadPair = 0
     groups: PositiveInt = 1
+    bias: bool = False  # counted in parameters, not in weights (batch norm is folded away)
 
 
 class FcEntry(_LayerBase):
     op: Literal["fc"]
     out_features: PositiveInt
+    bias: bool = False
 
 
 class PoolEntry(_LayerBase):
