@@ -30,6 +30,7 @@ class ComputeCost:
     cycles: np.ndarray  # busiest core, no memory stalls
     split_by_pixels: np.ndarray  # bool: the cores split output pixels (else channels)
     folds: np.ndarray  # folds of the busiest core
+    transfer_steps: np.ndarray  # double-buffered DRAM steps: folds summed over cores (MAC layers)
     busiest_core_macs: np.ndarray
     # PE-cycles of the whole chip, by where they went (before memory stalls):
     useful: np.ndarray
@@ -65,6 +66,9 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> Co
         cycles=cycles + zero,
         split_by_pixels=np.where(is_mac, use_pixels, False),
         folds=mac_only(pick["folds"]) + zero,
+        # Independent of the core count for vector work, so more cores never expose more
+        # of the first load; for MAC layers the chip's folds only grow when split.
+        transfer_steps=np.where(is_mac, pick["all_folds"], -(-table.elementwise_ops // pes)) + zero,
         busiest_core_macs=mac_only(pick["busiest_macs"]) + zero,
         useful=table.macs + zero,
         small_dims=mac_only(pick["small"]),
@@ -106,20 +110,21 @@ def _pieces_by_pixels(m, d, f, g, cores):
 def _evaluate(dataflow, pieces, rows, cols):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
     pes = rows * cols
-    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "busiest_macs": 0}
+    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0, "busiest_macs": 0}
     for level in LEVEL_TABLES:
         out[level] = {}
     for n_cores, m, d, f, g in pieces:
         cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols)
         present = n_cores > 0
         macs = g * m * d * f
-        runs = g * cost.row_folds * cost.col_folds
+        runs = np.where(macs > 0, g * cost.row_folds * cost.col_folds, 0)  # a core given nothing runs no fold
         stream = n_cores * runs * cost.stream * pes
         # Share of the array a dimension smaller than the array leaves unused in every fold.
         reach = np.minimum(cost.spatial_rows, rows) * np.minimum(cost.spatial_cols, cols) / pes
         out["busy"] = out["busy"] + n_cores * cost.cycles * pes
         out["fill"] = out["fill"] + n_cores * runs * cost.fill * pes
         out["stream"] = out["stream"] + stream
+        out["all_folds"] = out["all_folds"] + n_cores * runs
         out["small"] = out["small"] + stream * (1 - reach)
         out["fold"] = out["fold"] + stream * reach - n_cores * macs
         longer = present & (cost.cycles >= out["cycles"])

@@ -52,5 +52,8 @@ class Results:
 def plain(value: Any) -> Any:
     """numpy scalars -> Python numbers, so JSON and CSV see ordinary values."""
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float):
+        # Ten significant digits: readable files, and far below any modelling error.
+        return float(f"{value:.10g}")
     return value

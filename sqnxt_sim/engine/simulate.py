@@ -10,13 +10,14 @@ from .compute import ComputeCost, compute_cost
 from .dataflow import PRESETS
 from .energy import LEVELS, energy_by_level, unit_label, unit_suffix
 from .layer_table import LayerTable, layer_table
+from .liveness import activation_plan
 from .results import LOSS_COLUMNS, Results, plain
-from .traffic import DramTraffic, dram_traffic, stalled_cycles
+from .traffic import DramTraffic, buffer_words, dram_traffic, stalled_cycles
 
 
 def simulate(network: Network, hardware: Hardware) -> Results:
     table = layer_table(network)
-    traffic = dram_traffic(network, table, hardware)
+    traffic = dram_traffic(table, activation_plan(network), buffer_words(hardware))
     presets = PRESETS if hardware.dataflow is Dataflow.BEST else (hardware.dataflow,)
     evaluations = [_evaluate(table, traffic, hardware, preset) for preset in presets]
     chosen = _pick_best(evaluations)
@@ -28,10 +29,9 @@ def simulate(network: Network, hardware: Hardware) -> Results:
 def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dataflow) -> dict:
     rows, cols, cores = hw.pe_array.rows, hw.pe_array.cols, hw.cores
     cost: ComputeCost = compute_cost(table, preset, rows, cols, cores)
-    word = hw.word_bytes
-    read_bytes = traffic.read_words * word
-    write_bytes = traffic.write_words * word
-    cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.folds,
+    read_bytes = _bytes(traffic.read_words, hw.word_bits)
+    write_bytes = _bytes(traffic.write_words, hw.word_bits)
+    cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.transfer_steps,
                             hw.memory.dram_bandwidth_bytes_per_cycle)
     stall = cycles - cost.cycles
     chip_pes = hw.pes
@@ -57,13 +57,32 @@ def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dat
     out["folds"] = cost.folds
     out["core_split"] = np.where(cost.split_by_pixels, "pixels", "channels")
     out["busiest_core_utilization"] = np.where(cycles > 0, cost.busiest_core_macs / np.maximum(cycles * hw.pe_array.pes, 1), 0.0)
-    gb = {op: cost.counts["gb_read"][op] + cost.counts["gb_write"][op] for op in cost.counts["gb_read"]}
+    # DRAM fills are written into the buffer, write-backs are read out of it.
+    gb_read = {op: cost.counts["gb_read"][op] + traffic.write[op] for op in cost.counts["gb_read"]}
+    gb_write = {op: cost.counts["gb_write"][op] + traffic.read[op] for op in cost.counts["gb_write"]}
+    # Pooling and add read their inputs from the buffer and write their outputs to it.
+    gb_read["ifmap"] = gb_read["ifmap"] + np.where(table.has_macs, 0, table.input_words * (table.elementwise_ops > 0))
+    gb_write["psum"] = gb_write["psum"] + np.where(table.has_macs, 0, table.output_words * (table.elementwise_ops > 0))
+    gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
     dram = {op: traffic.read[op] + traffic.write[op] for op in traffic.read}
-    out["gb_read_words"] = sum(cost.counts["gb_read"].values())
-    out["gb_write_words"] = sum(cost.counts["gb_write"].values())
+    for op in gb_read:
+        out[f"gb_read_{op}_words"] = gb_read[op]
+        out[f"gb_write_{op}_words"] = gb_write[op]
+    for op in traffic.read:
+        out[f"dram_read_{op}_bytes"] = _bytes(traffic.read[op], hw.word_bits)
+        out[f"dram_write_{op}_bytes"] = _bytes(traffic.write[op], hw.word_bits)
+    out["gb_read_words"] = sum(gb_read.values())
+    out["gb_write_words"] = sum(gb_write.values())
     out["dram_read_bytes"] = read_bytes
     out["dram_write_bytes"] = write_bytes
-    out["bound"] = np.where(stall > 0, "memory", "compute")
+    out["input_on_chip"] = traffic.input_resident
+    out["output_on_chip"] = traffic.output_resident
+    out["dram_input_passes"] = traffic.input_passes
+    out["dram_weight_passes"] = traffic.weight_passes
+    # Memory-bound: moving the layer's DRAM data takes longer than computing it.
+    bandwidth = hw.memory.dram_bandwidth_bytes_per_cycle
+    transfer = (read_bytes + write_bytes) / bandwidth if bandwidth else np.zeros(len(table))
+    out["bound"] = np.where(transfer > cost.cycles, "memory", "compute")
     compute_ops = table.macs + table.elementwise_ops
     energy = energy_by_level(hw.energy, compute_ops, cost.counts["register_file"], cost.counts["inter_pe"], gb, dram)
     total = 0
@@ -76,6 +95,10 @@ def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dat
                 out[f"energy_{level}_{operand}"] = value
     out["energy"] = total
     return out
+
+
+def _bytes(words, word_bits: int) -> np.ndarray:
+    return (np.asarray(words, dtype=np.int64) * word_bits + 7) // 8
 
 
 def _pick_best(evaluations: list[dict]) -> np.ndarray:
@@ -126,6 +149,11 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -
         "gb_write_words": columns["gb_write_words"],
         "dram_read_bytes": columns["dram_read_bytes"],
         "dram_write_bytes": columns["dram_write_bytes"],
+        "input_on_chip": columns["input_on_chip"],
+        "output_on_chip": columns["output_on_chip"],
+        "dram_input_passes": columns["dram_input_passes"],
+        "dram_weight_passes": columns["dram_weight_passes"],
+        **{key: columns[key] for key in columns if key.startswith(("gb_read_", "gb_write_", "dram_read_", "dram_write_"))},
         "energy": columns["energy"],
         **{key: columns[key] for key in columns if key.startswith("energy_")},
     }

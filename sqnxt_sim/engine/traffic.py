@@ -1,7 +1,30 @@
-"""DRAM traffic of every layer, in words.
+"""DRAM traffic of every layer (words, per operand) and the stalls it causes.
 
-Baseline model: every layer reads its input activations and weights from DRAM once and
-writes its output once (real tensor sizes, no im2col duplication).
+The global buffer (``global_buffer_kib``, shared by all cores) is split in two halves:
+
+* up to half holds *resident activations*: a layer output stays on chip, and its readers get
+  it from the buffer, when the live set fits in that half during its whole lifetime
+  (:mod:`sqnxt_sim.engine.liveness`). Otherwise its producer writes it to DRAM and every
+  reader reads it back. The network input starts in DRAM; the network output ends there.
+* the other half, S words, stages what a layer streams from DRAM: its weights and any
+  non-resident input, double-buffered in tiles of S/2.
+
+Tiling, when the streamed weights W and streamed input I do not fit in S together:
+
+* weights outer: W in ceil(W / (S/2)) chunks of output channels; the input is read once per
+  chunk, the weights once;
+* input outer: I in ceil(I / (S/2)) chunks of pixels; the weights are read once per chunk.
+
+The cheaper order is taken. Partial sums spill only if one output channel's reduction
+(C*R*S weights) exceeds S/2: then each output is written and read back once for every extra
+reduction chunk. Halos of input tiles are ignored.
+
+Every word read from DRAM is written into the global buffer once, and every word written to
+DRAM is read from it once; simulate.py adds those accesses to the buffer counts.
+
+Stalls (double buffering): a layer takes max(compute, transfer) plus the first load and the
+last write-back, which cannot overlap: one step's share of the transfer. A MAC layer has a
+step per fold (summed over cores); pooling and add one per vector of PEs-per-core results.
 """
 
 from __future__ import annotations
@@ -11,14 +34,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..hardware.config import Hardware
-from ..workload.graph import Network
 from .layer_table import LayerTable
+from .liveness import ActivationPlan
+
+RESIDENT_SHARE = 0.5  # of the global buffer, for activations that stay on chip
 
 
 @dataclass(frozen=True)
 class DramTraffic:
     read: dict[str, np.ndarray]  # operand -> words
     write: dict[str, np.ndarray]
+    input_passes: np.ndarray  # times a streamed input is read (1 = once)
+    weight_passes: np.ndarray
+    input_resident: np.ndarray  # bool: every input of the layer came from the buffer
+    output_resident: np.ndarray  # bool: the output stays on chip
 
     @property
     def read_words(self) -> np.ndarray:
@@ -29,22 +58,56 @@ class DramTraffic:
         return sum(self.write.values())
 
 
-def dram_traffic(network: Network, table: LayerTable, hardware: Hardware) -> DramTraffic:
-    zero = np.zeros(len(table), dtype=np.int64)
-    moves = np.array([op.value not in ("concat", "relu") for op in table.ops], dtype=bool)
+def buffer_words(hardware: Hardware) -> float:
+    return hardware.memory.global_buffer_kib * 1024 * 8 / hardware.word_bits
+
+
+def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words: float) -> DramTraffic:
+    """DRAM words per layer for a global buffer of ``capacity_words``."""
+    budget = capacity_words * RESIDENT_SHARE
+    staging = capacity_words - budget
+    tile = staging / 2
+    resident = plan.max_live_words <= budget
+    layers = len(table)
+    streamed_reads = plan.read_words * ~resident[plan.read_group]
+    streamed_input = np.bincount(plan.read_layer, weights=streamed_reads, minlength=layers)
+    input_resident = np.bincount(plan.read_layer, weights=streamed_reads > 0, minlength=layers) == 0
+    output_resident = resident[plan.group_of_layer] & ~plan.is_network_output
+    writes = np.where(output_resident, 0, plan.write_words)
+
+    weights = table.weights.astype(float)
+    fits = streamed_input + weights <= staging
+    weight_chunks = np.maximum(np.ceil(weights / tile), 1)
+    input_chunks = np.maximum(np.ceil(streamed_input / tile), 1)
+    weights_outer = weights + streamed_input * weight_chunks
+    input_outer = weights * input_chunks + streamed_input
+    use_input_outer = ~fits & (input_outer < weights_outer)
+    input_passes = np.where(fits | use_input_outer | (streamed_input == 0), 1, weight_chunks)
+    weight_passes = np.where(use_input_outer, input_chunks, 1)
+    reduction_chunks = np.where(table.has_macs, np.maximum(np.ceil(table.reduction / tile), 1), 1)
+    psum_spill = table.output_words * (reduction_chunks - 1)
+    zero = np.zeros(layers, dtype=np.int64)
     return DramTraffic(
-        read={"ifmap": np.where(moves, table.input_words, 0), "filter": table.weights.copy(), "psum": zero},
-        write={"ifmap": zero, "filter": zero, "psum": np.where(moves, table.output_words, 0)},
+        read={"ifmap": _words(streamed_input * input_passes), "filter": _words(weights * weight_passes), "psum": _words(psum_spill)},
+        write={"ifmap": zero, "filter": zero, "psum": _words(writes + psum_spill)},
+        input_passes=input_passes.astype(np.int64),
+        weight_passes=weight_passes.astype(np.int64),
+        input_resident=input_resident,
+        output_resident=output_resident,
     )
+
+
+def _words(values) -> np.ndarray:
+    return np.rint(values).astype(np.int64)
 
 
 def stalled_cycles(compute, read_bytes, write_bytes, steps, bandwidth):
     """Cycles with double buffering: max(compute, transfer) plus the first load and the last
     write-back, which cannot overlap (one of ``steps`` equal transfer steps each)."""
+    compute = np.asarray(compute)
     if bandwidth is None:
-        return np.asarray(compute)
+        return compute
     steps = np.maximum(steps, 1)
-    transfer = (read_bytes + write_bytes) / bandwidth
     exposed = (read_bytes + write_bytes) / steps / bandwidth
-    total = np.maximum(compute, transfer) + np.where(compute > 0, exposed, 0)
-    return np.ceil(np.maximum(total, compute)).astype(np.int64)
+    total = np.maximum(compute, (read_bytes + write_bytes) / bandwidth) + exposed
+    return np.maximum(np.ceil(total - 1e-9), compute).astype(np.int64)
