@@ -32,6 +32,10 @@ class ComputeCost:
     folds: np.ndarray  # folds of the busiest core
     transfer_steps: np.ndarray  # double-buffered DRAM steps: folds summed over cores (MAC layers)
     busiest_core_macs: np.ndarray
+    # Per-core work: the first ``cores_with_more`` cores do ``macs_more`` each, the rest ``macs_less``.
+    cores_with_more: np.ndarray
+    macs_more: np.ndarray
+    macs_less: np.ndarray
     # PE-cycles of the whole chip, by where they went (before memory stalls):
     useful: np.ndarray
     small_dims: np.ndarray
@@ -70,6 +74,9 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> Co
         # of the first load; for MAC layers the chip's folds only grow when split.
         transfer_steps=np.where(is_mac, pick["all_folds"], -(-table.elementwise_ops // pes)) + zero,
         busiest_core_macs=mac_only(pick["busiest_macs"]) + zero,
+        cores_with_more=mac_only(pick["piece_cores"][0]) + zero,
+        macs_more=mac_only(pick["piece_macs"][0]) + zero,
+        macs_less=mac_only(pick["piece_macs"][1]) + zero,
         useful=table.macs + zero,
         small_dims=mac_only(pick["small"]),
         fold_remainder=mac_only(pick["fold"]),
@@ -84,6 +91,8 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> Co
 def _choose(use_pixels, a, b):
     if isinstance(a, dict):
         return {key: np.where(use_pixels, a[key], b[key]) for key in a}
+    if isinstance(a, list):
+        return [np.where(use_pixels, x, y) for x, y in zip(a, b)]
     return np.where(use_pixels, a, b)
 
 
@@ -113,6 +122,8 @@ def _evaluate(dataflow, pieces, rows, cols):
     out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0, "busiest_macs": 0}
     for level in LEVEL_TABLES:
         out[level] = {}
+    out["piece_cores"] = [n_cores for n_cores, *_ in pieces]
+    out["piece_macs"] = [g * m * d * f for _, m, d, f, g in pieces]
     for n_cores, m, d, f, g in pieces:
         cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols)
         present = n_cores > 0

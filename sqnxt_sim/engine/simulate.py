@@ -55,6 +55,9 @@ def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dat
         }
     out["temporal_utilization"] = np.where(out["spatial_utilization"] > 0, out["utilization"] / np.maximum(out["spatial_utilization"], 1e-300), 0.0)
     out["folds"] = cost.folds
+    out["cores_with_more"] = cost.cores_with_more
+    out["macs_more"] = cost.macs_more
+    out["macs_less"] = cost.macs_less
     out["core_split"] = np.where(cost.split_by_pixels, "pixels", "channels")
     out["busiest_core_utilization"] = np.where(cycles > 0, cost.busiest_core_macs / np.maximum(cycles * hw.pe_array.pes, 1), 0.0)
     # DRAM fills are written into the buffer, write-backs are read out of it.
@@ -176,6 +179,7 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -
     }
     for name in LOSS_COLUMNS:
         totals[name] = float(np.sum(np.asarray(columns[name]) * columns["cycles"])) / cycles if cycles else 0.0
+    totals["per_core_utilization"] = _per_core_utilization(columns, hw, cycles)
     totals["dram_read_bytes"] = float(np.sum(columns["dram_read_bytes"]))
     totals["dram_write_bytes"] = float(np.sum(columns["dram_write_bytes"]))
     totals["energy"] = float(np.sum(columns["energy"]))
@@ -201,6 +205,15 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -
     if network.reconstruction:
         notes.append(f"{network.name} is a reconstruction, not a published definition: {network.description}")
     return Results(network_info, hardware_info, units, layers, {k: plain(v) for k, v in totals.items()}, notes)
+
+
+def _per_core_utilization(columns: dict, hw: Hardware, cycles: int) -> list[float]:
+    """Each core's MACs over the whole run / (network cycles x PEs of one core)."""
+    if not cycles:
+        return [0.0] * hw.cores
+    core = np.arange(hw.cores)[:, None]
+    macs = np.where(core < columns["cores_with_more"], columns["macs_more"], columns["macs_less"]).sum(axis=1)
+    return [plain(float(m) / (cycles * hw.pe_array.pes)) for m in macs]
 
 
 def _weighted(columns: dict, key: str, table: LayerTable) -> float:

@@ -5,6 +5,19 @@ from __future__ import annotations
 from ..engine.results import Results
 
 
+LOSS_LABELS = {
+    "loss_small_dims": "small dimensions", "loss_fold_remainder": "fold remainders", "loss_fill_drain": "fill/drain",
+    "loss_core_imbalance": "idle cores", "loss_memory_stall": "memory stalls", "loss_non_mac": "non-MAC layers",
+}
+LEVEL_LABELS = {"mac": "MAC", "register_file": "RF", "inter_pe": "inter-PE", "global_buffer": "GB", "dram": "DRAM"}
+
+
+def _energy_text(value: float, results: Results) -> str:
+    if results.units["energy_column_suffix"] == "pJ":
+        return f"{value / 1e6:.4g} uJ" if value >= 1e6 else f"{value:.4g} pJ"
+    return f"{value:.4g} {results.units['energy']}"
+
+
 def format_count(value: float) -> str:
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= limit:
@@ -38,19 +51,21 @@ def totals_text(results: Results) -> str:
     hw = results.hardware
     net = results.network
     rows, cols = hw["pe_array"]["rows"], hw["pe_array"]["cols"]
-    lost = ", ".join(
-        f"{name[5:].replace('_', ' ')} {t[name]:.1%}"
-        for name in ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac")
-        if t[name] >= 0.0005
-    )
+    lost = ", ".join(f"{label} {t[name]:.1%}" for name, label in LOSS_LABELS.items() if t[name] >= 0.0005)
     lines = [
         f"network   {net['display_name']}: {t['layers']} layers, {t['macs']:,} MACs, {t['weights']:,} weights",
         f"hardware  {hw['name']}: {hw['cores']} x {rows}x{cols} PEs ({hw['total_pes']:,}), dataflow {hw['dataflow']}, {hw['clock_mhz']:g} MHz",
         f"cycles    {t['cycles']:,} ({t['compute_cycles']:,} compute + {t['stall_cycles']:,} memory stall)  "
         f"= {t['time_ms']:.3f} ms at {hw['clock_mhz']:g} MHz",
         f"util      {t['utilization']:.3f} (MACs / (cycles x PEs)); spatial {t['spatial_utilization']:.3f}; lost to: {lost or 'nothing'}",
-        f"energy    {t['energy']:.4g} {results.units['energy']}",
+        f"energy    {_energy_text(t['energy'], results)}; by level: " + ", ".join(
+            f"{label} {t['energy_' + level] / t['energy']:.1%}" for level, label in LEVEL_LABELS.items()
+        ) if t["energy"] else "energy    0",
+        f"DRAM      {t['dram_read_bytes'] / 1e6:.3f} MB read, {t['dram_write_bytes'] / 1e6:.3f} MB written",
     ]
+    if hw["cores"] > 1:
+        per_core = ", ".join(f"{u:.3f}" for u in t["per_core_utilization"])
+        lines.insert(4, f"per core  utilization {per_core} (each core's MACs / (cycles x its PEs))")
     for note in results.notes:
         lines.append(f"note      {note}")
     return "\n".join(lines)
