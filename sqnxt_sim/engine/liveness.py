@@ -34,6 +34,14 @@ class ActivationPlan:
     write_words: np.ndarray  # (L,) words a layer writes (0 for alias layers)
     is_network_output: np.ndarray  # (L,) bool: result leaves the chip whatever the buffer
     live_words: np.ndarray  # (L,) live activation words while each layer runs
+    reads_start: np.ndarray  # (L,) reads of layer i are read_*[reads_start[i]:reads_end[i]]
+    reads_end: np.ndarray
+
+    def sum_reads_per_layer(self, values: np.ndarray) -> np.ndarray:
+        """Sum a per-read quantity (last axis E) into per-layer totals (last axis L)."""
+        values = np.asarray(values)
+        cumulative = np.concatenate([np.zeros(values.shape[:-1] + (1,), dtype=values.dtype), np.cumsum(values, axis=-1)], axis=-1)
+        return np.take(cumulative, self.reads_end, axis=-1) - np.take(cumulative, self.reads_start, axis=-1)
 
 
 def activation_plan(network: Network) -> ActivationPlan:
@@ -93,10 +101,14 @@ def activation_plan(network: Network) -> ActivationPlan:
     # Only the final layer of an alias chain decides for its group: mark the whole group.
     output_groups = set(group[:len(order)][is_output].tolist())
     writes = np.array([0 if layer.op in ALIAS_OPS else layer.output_elements for layer in layers], dtype=np.int64)
+    read_layer_array = np.array(read_layer, dtype=np.int64)  # ascending: reads were listed layer by layer
+    layer_numbers = np.arange(len(order))
     return ActivationPlan(
+        reads_start=np.searchsorted(read_layer_array, layer_numbers, side="left"),
+        reads_end=np.searchsorted(read_layer_array, layer_numbers, side="right"),
         group_of_layer=group[: len(order)],
         max_live_words=max_live,
-        read_layer=np.array(read_layer, dtype=np.int64),
+        read_layer=read_layer_array,
         read_group=np.array(read_group, dtype=np.int64),
         read_words=np.array(read_words, dtype=np.int64),
         write_words=writes,

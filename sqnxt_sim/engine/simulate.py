@@ -1,73 +1,98 @@
-"""simulate(network, hardware) -> Results: the pipeline mapping -> timing -> traffic -> energy."""
+"""simulate(network, hardware) -> Results: mapping -> timing -> traffic -> energy.
+
+``evaluate`` is the engine proper: it takes a prepared workload and a column of hardware
+configurations and returns per-layer arrays of shape (configs, layers), with no Python loop
+over layers or configurations. ``simulate`` is evaluate on one configuration, packaged.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..hardware.config import Dataflow, Hardware
 from ..workload.graph import Network
 from .compute import ComputeCost, compute_cost
-from .dataflow import PRESETS
 from .energy import LEVELS, energy_by_level, unit_label, unit_suffix
+from .hardware_arrays import DATAFLOW_CODES, HardwareArrays, hardware_arrays
 from .layer_table import LayerTable, layer_table
-from .liveness import activation_plan
+from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
-from .traffic import DramTraffic, buffer_words, dram_traffic, stalled_cycles
+from .traffic import dram_traffic, stalled_cycles
 
 
-def simulate(network: Network, hardware: Hardware) -> Results:
-    table = layer_table(network)
-    traffic = dram_traffic(table, activation_plan(network), buffer_words(hardware))
-    presets = PRESETS if hardware.dataflow is Dataflow.BEST else (hardware.dataflow,)
-    evaluations = [_evaluate(table, traffic, hardware, preset) for preset in presets]
-    chosen = _pick_best(evaluations)
-    columns = {key: _select(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
-    columns["dataflow"] = [presets[i].value for i in chosen]
-    return _package(network, hardware, table, columns)
+@dataclass(frozen=True)
+class Workload:
+    """A network with everything about it that does not depend on the hardware."""
+
+    network: Network
+    table: LayerTable
+    plan: ActivationPlan
 
 
-def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dataflow) -> dict:
-    rows, cols, cores = hw.pe_array.rows, hw.pe_array.cols, hw.cores
-    cost: ComputeCost = compute_cost(table, preset, rows, cols, cores)
+def prepare(network: Network) -> Workload:
+    return Workload(network, layer_table(network), activation_plan(network))
+
+
+def simulate(network: Network | Workload, hardware: Hardware) -> Results:
+    workload = network if isinstance(network, Workload) else prepare(network)
+    columns = evaluate(workload, hardware_arrays([hardware]))
+    return _package(workload.network, hardware, workload.table, {key: value[0] for key, value in columns.items()})
+
+
+def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
+    """Per-layer columns, each of shape (configurations, layers)."""
+    table = workload.table
+    traffic = dram_traffic(table, workload.plan, hw.buffer_words)
+    presets = hw.presets_needed()
+    evaluations = [_evaluate_preset(table, traffic, hw, preset) for preset in presets]
+    chosen = _choose(evaluations, presets, hw.dataflow)
+    columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
+    columns["dataflow_code"] = np.take(np.array([DATAFLOW_CODES[p] for p in presets]), chosen)
+    return columns
+
+
+def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> dict:
+    cost: ComputeCost = compute_cost(table, preset, hw.rows, hw.cols, hw.cores)
     read_bytes = _bytes(traffic.read_words, hw.word_bits)
     write_bytes = _bytes(traffic.write_words, hw.word_bits)
-    cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.transfer_steps,
-                            hw.memory.dram_bandwidth_bytes_per_cycle)
+    cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.transfer_steps, hw.bandwidth)
     stall = cycles - cost.cycles
-    chip_pes = hw.pes
-    pe_cycles = cycles * chip_pes
-    with np.errstate(divide="ignore", invalid="ignore"):
-        def share(part):
-            return np.where(pe_cycles > 0, part / np.maximum(pe_cycles, 1), 0.0)
+    pe_cycles = cycles * hw.chip_pes
+    safe = np.maximum(pe_cycles, 1)
 
-        out = {
-            "cycles": cycles,
-            "compute_cycles": cost.cycles,
-            "stall_cycles": stall,
-            "utilization": share(cost.useful),
-            "spatial_utilization": np.where(cost.streaming > 0, cost.useful / np.maximum(cost.streaming, 1), 0.0),
-            "loss_small_dims": share(cost.small_dims),
-            "loss_fold_remainder": share(cost.fold_remainder),
-            "loss_fill_drain": share(cost.fill_drain),
-            "loss_core_imbalance": share(cost.core_imbalance),
-            "loss_memory_stall": share(stall * chip_pes),
-            "loss_non_mac": np.where(pe_cycles > 0, share(cost.non_mac), np.where(table.has_macs, 0.0, 1.0)),
-        }
+    def share(part):
+        return np.where(pe_cycles > 0, part / safe, 0.0)
+
+    out = {
+        "cycles": cycles,
+        "compute_cycles": cost.cycles,
+        "stall_cycles": stall,
+        "utilization": share(cost.useful),
+        "spatial_utilization": np.where(cost.streaming > 0, cost.useful / np.maximum(cost.streaming, 1), 0.0),
+        "loss_small_dims": share(cost.small_dims),
+        "loss_fold_remainder": share(cost.fold_remainder),
+        "loss_fill_drain": share(cost.fill_drain),
+        "loss_core_imbalance": share(cost.core_imbalance),
+        "loss_memory_stall": share(stall * hw.chip_pes),
+        # A layer with no cycles at all (concat, ReLU) does no MAC work by definition.
+        "loss_non_mac": np.where(pe_cycles > 0, share(cost.non_mac), np.where(table.has_macs, 0.0, 1.0)),
+    }
     out["temporal_utilization"] = np.where(out["spatial_utilization"] > 0, out["utilization"] / np.maximum(out["spatial_utilization"], 1e-300), 0.0)
     out["folds"] = cost.folds
     out["cores_with_more"] = cost.cores_with_more
     out["macs_more"] = cost.macs_more
     out["macs_less"] = cost.macs_less
-    out["core_split"] = np.where(cost.split_by_pixels, "pixels", "channels")
-    out["busiest_core_utilization"] = np.where(cycles > 0, cost.busiest_core_macs / np.maximum(cycles * hw.pe_array.pes, 1), 0.0)
+    out["split_by_pixels"] = cost.split_by_pixels
+    out["busiest_core_utilization"] = np.where(cycles > 0, cost.busiest_core_macs / np.maximum(cycles * hw.pes, 1), 0.0)
     # DRAM fills are written into the buffer, write-backs are read out of it.
     gb_read = {op: cost.counts["gb_read"][op] + traffic.write[op] for op in cost.counts["gb_read"]}
     gb_write = {op: cost.counts["gb_write"][op] + traffic.read[op] for op in cost.counts["gb_write"]}
     # Pooling and add read their inputs from the buffer and write their outputs to it.
-    gb_read["ifmap"] = gb_read["ifmap"] + np.where(table.has_macs, 0, table.input_words * (table.elementwise_ops > 0))
-    gb_write["psum"] = gb_write["psum"] + np.where(table.has_macs, 0, table.output_words * (table.elementwise_ops > 0))
-    gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
-    dram = {op: traffic.read[op] + traffic.write[op] for op in traffic.read}
+    vector_layer = ~table.has_macs & (table.elementwise_ops > 0)
+    gb_read["ifmap"] = gb_read["ifmap"] + np.where(vector_layer, table.input_words, 0)
+    gb_write["psum"] = gb_write["psum"] + np.where(vector_layer, table.output_words, 0)
     for op in gb_read:
         out[f"gb_read_{op}_words"] = gb_read[op]
         out[f"gb_write_{op}_words"] = gb_write[op]
@@ -83,11 +108,10 @@ def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dat
     out["dram_input_passes"] = traffic.input_passes
     out["dram_weight_passes"] = traffic.weight_passes
     # Memory-bound: moving the layer's DRAM data takes longer than computing it.
-    bandwidth = hw.memory.dram_bandwidth_bytes_per_cycle
-    transfer = (read_bytes + write_bytes) / bandwidth if bandwidth else np.zeros(len(table))
-    out["bound"] = np.where(transfer > cost.cycles, "memory", "compute")
-    compute_ops = table.macs + table.elementwise_ops
-    energy = energy_by_level(hw.energy, compute_ops, cost.counts["register_file"], cost.counts["inter_pe"], gb, dram)
+    out["memory_bound"] = (read_bytes + write_bytes) / hw.bandwidth > cost.cycles
+    gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
+    dram = {op: traffic.read[op] + traffic.write[op] for op in traffic.read}
+    energy = energy_by_level(hw, table.macs + table.elementwise_ops, cost.counts["register_file"], cost.counts["inter_pe"], gb, dram)
     total = 0
     for level in LEVELS:
         level_sum = sum(energy[level].values())
@@ -97,31 +121,38 @@ def _evaluate(table: LayerTable, traffic: DramTraffic, hw: Hardware, preset: Dat
             for operand, value in energy[level].items():
                 out[f"energy_{level}_{operand}"] = value
     out["energy"] = total
-    return out
+    shape = np.shape(cycles)
+    return {key: np.broadcast_to(value, shape) for key, value in out.items()}
 
 
-def _bytes(words, word_bits: int) -> np.ndarray:
+def _bytes(words, word_bits) -> np.ndarray:
     return (np.asarray(words, dtype=np.int64) * word_bits + 7) // 8
 
 
-def _pick_best(evaluations: list[dict]) -> np.ndarray:
-    """Index of the preset with the fewest cycles per layer; ties go to the least energy."""
-    if len(evaluations) == 1:
-        return np.zeros(len(evaluations[0]["cycles"]), dtype=np.int64)
+def _choose(evaluations: list[dict], presets, dataflow_code: np.ndarray) -> np.ndarray:
+    """Index into ``presets`` per configuration and layer: the configured preset, or for
+    ``best`` the one with the fewest cycles (ties: least energy, then the earlier preset)."""
     cycles = np.stack([e["cycles"] for e in evaluations])
     energy = np.stack([e["energy"] for e in evaluations])
-    best = np.zeros(cycles.shape[1], dtype=np.int64)
+    best = np.zeros(cycles.shape[1:], dtype=np.int64)
     for i in range(1, len(evaluations)):
-        better = (cycles[i] < cycles[best, np.arange(cycles.shape[1])]) | (
-            (cycles[i] == cycles[best, np.arange(cycles.shape[1])]) & (energy[i] < energy[best, np.arange(cycles.shape[1])])
-        )
+        current_cycles = np.take_along_axis(cycles, best[None], 0)[0]
+        current_energy = np.take_along_axis(energy, best[None], 0)[0]
+        better = (cycles[i] < current_cycles) | ((cycles[i] == current_cycles) & (energy[i] < current_energy))
         best = np.where(better, i, best)
-    return best
+    fixed = np.full(best.shape, 0)
+    for i, preset in enumerate(presets):
+        fixed = np.where(dataflow_code == DATAFLOW_CODES[preset], i, fixed)
+    return np.where(dataflow_code == DATAFLOW_CODES[Dataflow.BEST], best, fixed)
 
 
-def _select(chosen: np.ndarray, candidates: list) -> np.ndarray:
-    stacked = np.stack([np.broadcast_to(np.asarray(c), chosen.shape) for c in candidates])
-    return stacked[chosen, np.arange(chosen.shape[0])]
+def _take(chosen: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
+    if len(candidates) == 1:
+        return candidates[0]
+    return np.take_along_axis(np.stack(candidates), chosen[None], 0)[0]
+
+
+CODE_NAMES = {code: dataflow.value for dataflow, code in DATAFLOW_CODES.items()}
 
 
 def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -> Results:
@@ -133,7 +164,7 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -
         "op": [op.value for op in table.ops],
         "stage": list(table.stages),
         "shape": list(table.shapes),
-        "dataflow": [df if mac else "-" for df, mac in zip(columns["dataflow"], table.has_macs)],
+        "dataflow": [CODE_NAMES[code] if mac else "-" for code, mac in zip(columns["dataflow_code"].tolist(), table.has_macs)],
         "macs": table.macs,
         "weights": table.weights,
         "cycles": columns["cycles"],
@@ -144,9 +175,9 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -
         "spatial_utilization": columns["spatial_utilization"],
         "temporal_utilization": columns["temporal_utilization"],
         **{name: columns[name] for name in LOSS_COLUMNS},
-        "bound": columns["bound"],
+        "bound": np.where(columns["memory_bound"], "memory", "compute"),
         "folds": columns["folds"],
-        "core_split": columns["core_split"],
+        "core_split": np.where(columns["split_by_pixels"], "pixels", "channels"),
         "busiest_core_utilization": columns["busiest_core_utilization"],
         "gb_read_words": columns["gb_read_words"],
         "gb_write_words": columns["gb_write_words"],

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..hardware.config import Hardware
 from .layer_table import LayerTable
 from .liveness import ActivationPlan
 
@@ -58,24 +57,21 @@ class DramTraffic:
         return sum(self.write.values())
 
 
-def buffer_words(hardware: Hardware) -> float:
-    return hardware.memory.global_buffer_kib * 1024 * 8 / hardware.word_bits
-
-
-def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words: float) -> DramTraffic:
-    """DRAM words per layer for a global buffer of ``capacity_words``."""
-    budget = capacity_words * RESIDENT_SHARE
-    staging = capacity_words - budget
+def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words) -> DramTraffic:
+    """DRAM words per layer for a global buffer of ``capacity_words`` (scalar, or a column of
+    configurations: results then have one row per configuration)."""
+    capacity = np.asarray(capacity_words, dtype=float)
+    budget = capacity * RESIDENT_SHARE
+    staging = capacity - budget
     tile = staging / 2
-    resident = plan.max_live_words <= budget
-    layers = len(table)
-    streamed_reads = plan.read_words * ~resident[plan.read_group]
-    streamed_input = np.bincount(plan.read_layer, weights=streamed_reads, minlength=layers)
-    input_resident = np.bincount(plan.read_layer, weights=streamed_reads > 0, minlength=layers) == 0
-    output_resident = resident[plan.group_of_layer] & ~plan.is_network_output
+    resident = plan.max_live_words <= budget  # (groups,), or (configs, groups)
+    not_resident = ~np.take(resident, plan.read_group, axis=-1)
+    streamed_input = plan.sum_reads_per_layer(plan.read_words * not_resident)
+    input_resident = plan.sum_reads_per_layer(not_resident.astype(np.int64)) == 0
+    output_resident = np.take(resident, plan.group_of_layer, axis=-1) & ~plan.is_network_output
     writes = np.where(output_resident, 0, plan.write_words)
 
-    weights = table.weights.astype(float)
+    weights = table.weights
     fits = streamed_input + weights <= staging
     weight_chunks = np.maximum(np.ceil(weights / tile), 1)
     input_chunks = np.maximum(np.ceil(streamed_input / tile), 1)
@@ -86,14 +82,14 @@ def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words: float)
     weight_passes = np.where(use_input_outer, input_chunks, 1)
     reduction_chunks = np.where(table.has_macs, np.maximum(np.ceil(table.reduction / tile), 1), 1)
     psum_spill = table.output_words * (reduction_chunks - 1)
-    zero = np.zeros(layers, dtype=np.int64)
+    zero = np.zeros(np.shape(writes), dtype=np.int64)
     return DramTraffic(
-        read={"ifmap": _words(streamed_input * input_passes), "filter": _words(weights * weight_passes), "psum": _words(psum_spill)},
+        read={"ifmap": _words(streamed_input * input_passes), "filter": _words(weights * weight_passes), "psum": _words(psum_spill) + zero},
         write={"ifmap": zero, "filter": zero, "psum": _words(writes + psum_spill)},
-        input_passes=input_passes.astype(np.int64),
-        weight_passes=weight_passes.astype(np.int64),
-        input_resident=input_resident,
-        output_resident=output_resident,
+        input_passes=input_passes.astype(np.int64) + zero,
+        weight_passes=weight_passes.astype(np.int64) + zero,
+        input_resident=input_resident + zero.astype(bool),
+        output_resident=output_resident + zero.astype(bool),
     )
 
 
