@@ -37,8 +37,10 @@ def prepare(network: Network) -> Workload:
 
 def simulate(network: Network | Workload, hardware: Hardware) -> Results:
     workload = network if isinstance(network, Workload) else prepare(network)
-    columns = evaluate(workload, hardware_arrays([hardware]))
-    return _package(workload.network, hardware, workload.table, {key: value[0] for key, value in columns.items()})
+    arrays = hardware_arrays([hardware])
+    columns = evaluate(workload, arrays)
+    totals = {key: value[0] for key, value in network_totals(columns, workload.table, arrays).items()}
+    return _package(workload.network, hardware, workload.table, {key: value[0] for key, value in columns.items()}, totals)
 
 
 def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
@@ -51,6 +53,35 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
     columns["dataflow_code"] = np.take(np.array([DATAFLOW_CODES[p] for p in presets]), chosen)
     return columns
+
+
+def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: HardwareArrays) -> dict[str, np.ndarray]:
+    """Whole-network numbers per configuration (arrays of shape (configs,))."""
+    cycles = columns["cycles"].sum(axis=-1)
+    macs = int(table.macs.sum())
+    pe_cycles = cycles * hw.chip_pes[:, 0]
+    safe_cycles = np.maximum(cycles, 1)
+    mac_weight = table.macs / max(macs, 1)
+    totals = {
+        "macs": np.full(cycles.shape, macs),
+        "weights": np.full(cycles.shape, int(table.weights.sum())),
+        "layers": np.full(cycles.shape, len(table)),
+        "cycles": cycles,
+        "compute_cycles": columns["compute_cycles"].sum(axis=-1),
+        "stall_cycles": columns["stall_cycles"].sum(axis=-1),
+        "time_ms": cycles / (hw.clock_mhz[:, 0] * 1e3),
+        "utilization": np.where(pe_cycles > 0, macs / np.maximum(pe_cycles, 1), 0.0),
+        # MAC-weighted mean over the MAC layers.
+        "spatial_utilization": (columns["spatial_utilization"] * mac_weight).sum(axis=-1),
+    }
+    for name in LOSS_COLUMNS:
+        totals[name] = np.where(cycles > 0, (columns[name] * columns["cycles"]).sum(axis=-1) / safe_cycles, 0.0)
+    for key in ("dram_read_bytes", "dram_write_bytes", "energy"):
+        totals[key] = columns[key].sum(axis=-1)
+    for key in columns:
+        if key.startswith("energy_"):
+            totals[key] = columns[key].sum(axis=-1)
+    return totals
 
 
 def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> dict:
@@ -155,7 +186,7 @@ def _take(chosen: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
 CODE_NAMES = {code: dataflow.value for dataflow, code in DATAFLOW_CODES.items()}
 
 
-def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -> Results:
+def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, totals: dict) -> Results:
     clock_hz = hw.clock_mhz * 1e6
     suffix = unit_suffix(hw.energy)
     layers: dict[str, list] = {
@@ -194,29 +225,9 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict) -
     for key, values in layers.items():
         layers[key] = [plain(v) for v in np.asarray(values).tolist()] if isinstance(values, np.ndarray) else list(values)
 
-    cycles = int(np.sum(columns["cycles"]))
-    macs = int(np.sum(table.macs))
-    pe_cycles = cycles * hw.pes
-    totals = {
-        "macs": macs,
-        "weights": int(np.sum(table.weights)),
-        "layers": len(table),
-        "cycles": cycles,
-        "compute_cycles": int(np.sum(columns["compute_cycles"])),
-        "stall_cycles": int(np.sum(columns["stall_cycles"])),
-        "time_ms": cycles / clock_hz * 1e3,
-        "utilization": macs / pe_cycles if pe_cycles else 0.0,
-        "spatial_utilization": _weighted(columns, "spatial_utilization", table),
-    }
-    for name in LOSS_COLUMNS:
-        totals[name] = float(np.sum(np.asarray(columns[name]) * columns["cycles"])) / cycles if cycles else 0.0
+    totals = dict(totals)
+    cycles = int(totals["cycles"])
     totals["per_core_utilization"] = _per_core_utilization(columns, hw, cycles)
-    totals["dram_read_bytes"] = float(np.sum(columns["dram_read_bytes"]))
-    totals["dram_write_bytes"] = float(np.sum(columns["dram_write_bytes"]))
-    totals["energy"] = float(np.sum(columns["energy"]))
-    for key in columns:
-        if key.startswith("energy_"):
-            totals[key] = float(np.sum(columns[key]))
     units = {
         "cycles": "clock cycles", "time_us": "microseconds", "time_ms": "milliseconds",
         "utilization": "MACs / (cycles x all PEs)", "energy": unit_label(hw.energy),
@@ -245,11 +256,3 @@ def _per_core_utilization(columns: dict, hw: Hardware, cycles: int) -> list[floa
     core = np.arange(hw.cores)[:, None]
     macs = np.where(core < columns["cores_with_more"], columns["macs_more"], columns["macs_less"]).sum(axis=1)
     return [plain(float(m) / (cycles * hw.pe_array.pes)) for m in macs]
-
-
-def _weighted(columns: dict, key: str, table: LayerTable) -> float:
-    """Spatial utilization of the network: MAC-weighted mean over MAC layers."""
-    macs = table.macs
-    if macs.sum() == 0:
-        return 0.0
-    return float(np.sum(np.asarray(columns[key]) * macs) / macs.sum())
