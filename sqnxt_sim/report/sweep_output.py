@@ -1,0 +1,169 @@
+"""Sweep results on disk: tidy CSVs streamed chunk by chunk, the Pareto front, and its plot.
+
+Rows are appended to a temporary file as chunks finish and renamed into place at the end.
+If the sweep is interrupted (Ctrl-C) or fails, the rows finished so far are still renamed
+into place: every row in the file is complete, and the summary says how far the sweep got.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..outputs import write_atomic
+from ..sweep import ChunkResult, pareto_front
+
+SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
+
+
+class CsvStream:
+    """Append rows to ``target`` through a temporary file; ``close`` renames it into place."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        self.temp = Path(name)
+        self.file = os.fdopen(handle, "w", newline="", encoding="utf-8")
+        self.writer: csv.DictWriter | None = None
+        self.rows = 0
+
+    def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            if self.writer is None:
+                self.writer = csv.DictWriter(self.file, fieldnames=list(row), lineterminator="\n")
+                self.writer.writeheader()
+            self.writer.writerow(row)
+            self.rows += 1
+        self.file.flush()
+
+    def close(self) -> None:
+        self.file.close()
+        os.chmod(self.temp, 0o644)
+        os.replace(self.temp, self.target)
+
+    def discard(self) -> None:
+        self.file.close()
+        self.temp.unlink(missing_ok=True)
+
+
+@dataclass
+class ParetoTracker:
+    """Running Pareto front (time vs energy) per network, plus a bounded sample to plot."""
+
+    fronts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    sample: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        by_network: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_network.setdefault(row["network"], []).append(row)
+        for network, group in by_network.items():
+            candidates = self.fronts.get(network, []) + group
+            time = np.array([r["time_ms"] for r in candidates])
+            energy = np.array([r["energy"] for r in candidates])
+            self.fronts[network] = [candidates[i] for i in pareto_front(time, energy)]
+            points = self.sample.setdefault(network, [])
+            for r in group:  # reservoir sampling keeps the plot's memory bounded
+                self.seen[network] = seen = self.seen.get(network, 0) + 1
+                if len(points) < SAMPLE_POINTS:
+                    points.append((r["time_ms"], r["energy"]))
+                else:
+                    slot = int(self.rng.integers(0, seen))
+                    if slot < SAMPLE_POINTS:
+                        points[slot] = (r["time_ms"], r["energy"])
+
+
+@dataclass
+class SweepSummary:
+    configurations_done: int
+    configurations_total: int
+    rows: int
+    interrupted: bool
+    fronts: dict[str, list[dict[str, Any]]]
+
+
+def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: int, energy_unit: str,
+                title: str, per_layer: bool) -> SweepSummary:
+    """Consume chunk results; stream CSVs into ``directory`` (if given); track the front."""
+    tracker = ParetoTracker()
+    streams: dict[str, CsvStream] = {}
+    if directory is not None:
+        streams["sweep.csv"] = CsvStream(directory / "sweep.csv")
+        if per_layer:
+            streams["sweep_layers.csv"] = CsvStream(directory / "sweep_layers.csv")
+    done, rows, interrupted = 0, 0, False
+    try:
+        for result in chunks:
+            if "sweep.csv" in streams:
+                streams["sweep.csv"].write(result.totals)
+            if "sweep_layers.csv" in streams:
+                streams["sweep_layers.csv"].write(result.layers)
+            tracker.add(result.totals)
+            done += result.stop - result.start
+            rows += len(result.totals)
+    except KeyboardInterrupt:
+        interrupted = True
+    except BaseException:
+        for stream in streams.values():
+            stream.discard()
+        raise
+    for stream in streams.values():
+        stream.close()
+    summary = SweepSummary(done, total, rows, interrupted, tracker.fronts)
+    if directory is not None and rows:
+        front_rows = [row for network in tracker.fronts for row in tracker.fronts[network]]
+        write_atomic(directory / "pareto.csv", _csv_text(front_rows))
+        png = pareto_png(tracker, energy_unit, title)
+        write_atomic(directory / "pareto.png", lambda path: path.write_bytes(png))
+        write_atomic(directory / "sweep_summary.json", json.dumps({
+            "configurations_done": done, "configurations_total": total, "rows": rows,
+            "interrupted": interrupted, "energy_unit": energy_unit,
+        }, indent=2) + "\n")
+    return summary
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
+    from .plots import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    cmap = plt.get_cmap("tab10")
+    for index, network in enumerate(tracker.fronts):
+        color = cmap(index % 10)
+        points = np.array(tracker.sample.get(network, []))
+        if len(points):
+            ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.25, color=color, linewidths=0)
+        front = tracker.fronts[network]
+        ax.plot([r["time_ms"] for r in front], [r["energy"] for r in front], "o-", color=color, markersize=4,
+                label=f"{network}: Pareto front ({len(front)} configs)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("inference time (ms, log scale)")
+    ax.set_ylabel(f"energy per inference ({energy_unit}, log scale)")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()

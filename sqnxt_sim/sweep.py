@@ -1,0 +1,227 @@
+"""Design-space sweeps: one or more networks x the cross product of a grid of hardware values.
+
+A grid file maps dotted keys of a hardware file to lists of values::
+
+    pe_array.rows: [8, 16, 32]
+    dataflow: [os, ws, best]
+    memory.dram_bandwidth_bytes_per_cycle: [16, 64, null]
+
+Every combination is applied to a base hardware file and validated like a hardware file. The
+grid is walked in chunks (bounded memory whatever its size): each chunk becomes a column of
+configurations that the engine evaluates in one vectorized call per network. Chunks run
+in-process, on local worker processes, or on a Dask cluster; results are written in grid
+order, so the output does not depend on how the sweep was executed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from .engine.hardware_arrays import hardware_arrays
+from .engine.simulate import Workload, evaluate, network_totals
+from .errors import InputError
+from .hardware.config import Hardware, hardware_from_dict
+from .yamlfile import read_yaml_mapping
+
+CHUNK_CONFIGS = 512  # configurations per engine call: (512 x layers) arrays stay small
+TOTAL_COLUMNS = (
+    "cycles", "time_ms", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
+    "energy_inter_pe", "energy_global_buffer", "energy_dram", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
+    "loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac",
+)
+LAYER_COLUMNS = ("cycles", "utilization", "spatial_utilization", "energy", "dram_read_bytes", "dram_write_bytes")
+FIXED_KEYS = ("name", "description", "energy.unit")  # would make one table mix labels or units
+
+
+@dataclass(frozen=True)
+class Grid:
+    keys: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]
+    source: str = "<grid>"
+
+    @property
+    def size(self) -> int:
+        return math.prod(len(v) for v in self.values)
+
+    def combination(self, index: int) -> dict[str, Any]:
+        """The index-th combination in row-major order (the last key varies fastest)."""
+        chosen = {}
+        for key, options in zip(reversed(self.keys), reversed(self.values)):
+            index, pick = divmod(index, len(options))
+            chosen[key] = options[pick]
+        return {key: chosen[key] for key in self.keys}
+
+
+def load_grid(path: str | Path) -> Grid:
+    return grid_from_dict(read_yaml_mapping(path), str(path))
+
+
+def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
+    keys, values = [], []
+    for key, options in data.items():
+        if key in FIXED_KEYS:
+            raise InputError(source, key, "cannot vary in a sweep")
+        if not isinstance(options, list) or not options:
+            raise InputError(source, key, "must be a non-empty list of values")
+        if len(set(map(repr, options))) != len(options):
+            raise InputError(source, key, "lists a value twice")
+        keys.append(key)
+        values.append(tuple(options))
+    if not keys:
+        raise InputError(source, None, "the grid has no keys")
+    return Grid(tuple(keys), tuple(values), source)
+
+
+def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with dotted keys set (``memory.global_buffer_kib``)."""
+    data = copy.deepcopy(base)
+    for dotted, value in overrides.items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise InputError(None, dotted, f"'{part}' is not a section of the hardware file")
+            node = child
+        node[leaf] = value
+    return data
+
+
+def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Hardware]:
+    """Validated hardware for combinations [start, stop). Errors name the grid file and key."""
+    base_data = base.model_dump(mode="json")
+    configs = []
+    for index in range(start, stop):
+        combo = grid.combination(index)
+        try:
+            configs.append(hardware_from_dict(apply_overrides(base_data, combo), grid.source))
+        except InputError as error:
+            field = error.field or ""
+            culprit = next((k for k in grid.keys if field == k or field.startswith(k + ".") or k.startswith(field + ".")), None)
+            shown = f"{culprit} = {combo[culprit]!r}" if culprit else f"combination {index}"
+            raise InputError(grid.source, field or None, f"{error.problem} (in {shown})") from None
+    return configs
+
+
+def validate_grid(base: Hardware, grid: Grid) -> None:
+    """Check every value of every key once, so a bad value fails before any work starts."""
+    base_data = base.model_dump(mode="json")
+    for key, options in zip(grid.keys, grid.values):
+        for value in options:
+            try:
+                hardware_from_dict(apply_overrides(base_data, {key: value}), grid.source)
+            except InputError as error:
+                raise InputError(grid.source, key, f"{error.problem.split(' (got')[0]} (got {value!r})") from None
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    start: int
+    stop: int
+    totals: list[dict[str, Any]]  # one per network x configuration, network-major within the chunk
+    layers: list[dict[str, Any]]  # per-layer rows when asked for
+
+
+def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int, per_layer: bool) -> ChunkResult:
+    """Evaluate combinations [start, stop) for every network. Runs in any worker process."""
+    configs = configurations(base, grid, start, stop)
+    arrays = hardware_arrays(configs)
+    combos = [grid.combination(i) for i in range(start, stop)]
+    totals_rows: list[dict[str, Any]] = []
+    layer_rows: list[dict[str, Any]] = []
+    for workload in workloads:
+        columns = evaluate(workload, arrays)
+        totals = network_totals(columns, workload.table, arrays)
+        listed = {key: _plain_list(totals[key]) for key in TOTAL_COLUMNS}
+        for offset, combo in enumerate(combos):
+            row = {"network": workload.network.name, "config": start + offset, **combo}
+            row.update({key: listed[key][offset] for key in TOTAL_COLUMNS})
+            totals_rows.append(row)
+        if per_layer:
+            per = {key: columns[key].tolist() for key in LAYER_COLUMNS}
+            names = workload.table.names
+            for offset, combo in enumerate(combos):
+                for index, name in enumerate(names):
+                    row = {"network": workload.network.name, "config": start + offset, **combo, "layer": name}
+                    row.update({key: _plain(per[key][offset][index]) for key in LAYER_COLUMNS})
+                    layer_rows.append(row)
+    return ChunkResult(start, stop, totals_rows, layer_rows)
+
+
+def _plain(value: Any) -> Any:
+    return float(f"{value:.10g}") if isinstance(value, float) else value
+
+
+def _plain_list(values: np.ndarray) -> list:
+    return [_plain(v) for v in values.tolist()]
+
+
+def chunk_bounds(size: int, chunk: int = CHUNK_CONFIGS) -> Iterator[tuple[int, int]]:
+    for start in range(0, size, chunk):
+        yield start, min(size, start + chunk)
+
+
+def execute(
+    workloads: Sequence[Workload], base: Hardware, grid: Grid, *, per_layer: bool = False, workers: int = 1,
+    scheduler: str | None = None, chunk: int = CHUNK_CONFIGS,
+) -> Iterator[ChunkResult]:
+    """Yield chunk results in grid order: in-process, on local processes, or on Dask."""
+    bounds = list(chunk_bounds(grid.size, chunk))
+    if scheduler:
+        yield from _on_dask(scheduler, workloads, base, grid, bounds, per_layer)
+    elif workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_chunk, workloads, base, grid, a, b, per_layer) for a, b in bounds]
+            try:
+                for future in futures:
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+    else:
+        for a, b in bounds:
+            yield run_chunk(workloads, base, grid, a, b, per_layer)
+
+
+def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator[ChunkResult]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler", None, 'Dask is not installed: pip install "sqnxt-sim[distributed]"') from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError("--scheduler", None, f"cannot reach the Dask scheduler at {address}: {error}") from None
+    try:
+        shared = client.scatter(list(workloads), broadcast=True)
+        futures = [client.submit(_run_chunk_scattered, shared, base, grid, a, b, per_layer, pure=False) for a, b in bounds]
+        try:
+            for future in futures:  # in grid order; later chunks keep running meanwhile
+                yield future.result()
+        finally:
+            client.cancel(futures)
+    finally:
+        client.close()
+
+
+def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer):
+    return run_chunk(workloads, base, grid, start, stop, per_layer)
+
+
+def pareto_front(time_ms: np.ndarray, energy: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats in both time and energy, by time."""
+    order = np.lexsort((energy, time_ms))
+    front, best_energy = [], math.inf
+    for index in order:
+        if energy[index] < best_energy:
+            front.append(index)
+            best_energy = energy[index]
+    return np.array(front, dtype=np.int64)

@@ -1,0 +1,125 @@
+"""Design-space sweeps: grid expansion, validation, equality with single runs, executors."""
+
+import csv
+
+import pytest
+
+from sqnxt_sim import InputError, load_network, resolve_hardware, simulate
+from sqnxt_sim.engine.simulate import prepare
+from sqnxt_sim.report.sweep_output import write_sweep
+from sqnxt_sim.sweep import configurations, execute, grid_from_dict, pareto_front, validate_grid
+
+GRID = {
+    "pe_array.rows": [8, 32],
+    "pe_array.cols": [4, 16],
+    "dataflow": ["os", "ws", "best"],
+    "memory.dram_bandwidth_bytes_per_cycle": [16, None],
+    "cores": [1, 3],
+}
+
+
+@pytest.fixture(scope="module")
+def workloads():
+    return [prepare(load_network("sqnxt23_v1")), prepare(load_network("sqnxt23_v5"))]
+
+
+def test_grid_is_the_cross_product_in_row_major_order():
+    grid = grid_from_dict(GRID)
+    assert grid.size == 2 * 2 * 3 * 2 * 2  # 48
+    assert grid.combination(0) == {"pe_array.rows": 8, "pe_array.cols": 4, "dataflow": "os",
+                                   "memory.dram_bandwidth_bytes_per_cycle": 16, "cores": 1}
+    # The last key varies fastest: index 1 flips cores; index 47 is the last of every list.
+    assert grid.combination(1)["cores"] == 3
+    assert grid.combination(47) == {"pe_array.rows": 32, "pe_array.cols": 16, "dataflow": "best",
+                                    "memory.dram_bandwidth_bytes_per_cycle": None, "cores": 3}
+
+
+def test_every_configuration_equals_a_single_run(workloads):
+    base = resolve_hardware("32pe_os")
+    grid = grid_from_dict(GRID)
+    rows = [row for chunk in execute(workloads, base, grid, chunk=7) for row in chunk.totals]
+    assert len(rows) == 2 * 48
+    configs = configurations(base, grid, 0, grid.size)
+    for row in rows:
+        workload = workloads[0] if row["network"] == "sqnxt23_v1" else workloads[1]
+        single = simulate(workload, configs[row["config"]]).totals
+        for key in ("cycles", "energy", "utilization", "dram_read_bytes", "stall_cycles", "loss_fill_drain"):
+            assert row[key] == pytest.approx(single[key], rel=1e-9), (row["config"], key)
+
+
+@pytest.mark.parametrize(
+    "grid, field, words",
+    [
+        ({"pe_array.rows": [8, 0]}, "pe_array.rows", "greater than 0"),
+        ({"pe_array.rowz": [8]}, "pe_array.rowz", "unknown key"),
+        ({"dataflow": ["os", "diagonal"]}, "dataflow", "diagonal"),
+        ({"cores": 4}, "cores", "non-empty list"),
+        ({"cores": []}, "cores", "non-empty list"),
+        ({"energy.unit": ["pJ"]}, "energy.unit", "cannot vary"),
+    ],
+)
+def test_bad_grids_name_the_file_and_key(grid, field, words):
+    with pytest.raises(InputError) as caught:
+        validate_grid(resolve_hardware("32pe_os"), grid_from_dict(grid, "grid.yaml"))
+    assert caught.value.source == "grid.yaml" and caught.value.field == field
+    assert words in str(caught.value)
+
+
+def test_pareto_front_by_hand():
+    # Points (time, energy): (1, 5) (2, 3) (3, 4) (4, 1) (2, 6): (3, 4) is beaten by (2, 3),
+    # (2, 6) by (1, 5); the front by time is (1, 5), (2, 3), (4, 1).
+    import numpy as np
+
+    front = pareto_front(np.array([1, 2, 3, 4, 2.0]), np.array([5, 3, 4, 1, 6.0]))
+    assert front.tolist() == [0, 1, 3]
+
+
+def read_rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_files_and_per_layer_rows(tmp_path, workloads):
+    grid = grid_from_dict({"pe_array.rows": [8, 16], "dataflow": ["os", "ws"]})
+    summary = write_sweep(tmp_path, execute(workloads[:1], resolve_hardware("32pe_os"), grid, per_layer=True),
+                          grid.size, "MAC-normalized units", "t", per_layer=True)
+    assert (summary.configurations_done, summary.rows, summary.interrupted) == (4, 4, False)
+    assert len(read_rows(tmp_path / "sweep.csv")) == 4
+    assert len(read_rows(tmp_path / "sweep_layers.csv")) == 4 * 135  # 135 layers per configuration
+    assert (tmp_path / "pareto.png").read_bytes()[:4] == b"\x89PNG"
+    assert 1 <= len(read_rows(tmp_path / "pareto.csv")) <= 4
+
+
+def test_interrupted_sweep_keeps_finished_rows_in_a_valid_file(tmp_path, workloads):
+    grid = grid_from_dict({"pe_array.rows": list(range(4, 24))})
+    chunks = execute(workloads[:1], resolve_hardware("32pe_os"), grid, chunk=5)
+
+    def interrupted():
+        for number, chunk in enumerate(chunks):
+            if number == 2:
+                raise KeyboardInterrupt
+            yield chunk
+
+    summary = write_sweep(tmp_path, interrupted(), grid.size, "u", "t", per_layer=False)
+    assert summary.interrupted and summary.configurations_done == 10
+    rows = read_rows(tmp_path / "sweep.csv")
+    assert [int(r["config"]) for r in rows] == list(range(10))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_local_workers_give_the_same_rows(workloads):
+    grid = grid_from_dict({"pe_array.rows": [8, 16, 32], "cores": [1, 2]})
+    base = resolve_hardware("32pe_os")
+    serial = [r for c in execute(workloads, base, grid, chunk=2) for r in c.totals]
+    parallel = [r for c in execute(workloads, base, grid, chunk=2, workers=2) for r in c.totals]
+    assert serial == parallel
+
+
+def test_dask_local_cluster_gives_the_same_rows(workloads):
+    distributed = pytest.importorskip("distributed")
+    grid = grid_from_dict({"pe_array.rows": [8, 16, 32], "dataflow": ["os", "best"]})
+    base = resolve_hardware("32pe_os")
+    serial = [r for c in execute(workloads, base, grid, chunk=2) for r in c.totals]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        on_dask = [r for c in execute(workloads, base, grid, chunk=2, scheduler=cluster.scheduler_address) for r in c.totals]
+    assert on_dask == serial
