@@ -142,9 +142,11 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
 
 
 def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
-    from .plots import _pyplot
+    import matplotlib
 
-    plt = _pyplot()
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(8, 5.5))
     cmap = plt.get_cmap("tab10")
     for index, network in enumerate(tracker.fronts):
