@@ -240,12 +240,16 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "reconstruction": network.reconstruction,
         "description": network.description,
         "source": network.source,
+        "unmodelled": [dict(op) for op in network.unmodelled],
     }
     hardware_info = hw.model_dump(mode="json")
     hardware_info["total_pes"] = hw.pes
     notes = []
     if network.reconstruction:
         notes.append(f"{network.name} is a reconstruction, not a published definition: {network.description}")
+    if network.unmodelled:
+        notes.append(f"{len(network.unmodelled)} imported operator(s) not modelled (no time or energy charged): " + ", ".join(
+            f"{op['name']} ({op['op_type']}, {op['output_elements']:,} output elements)" for op in network.unmodelled))
     return Results(network_info, hardware_info, units, layers, {k: plain(v) for k, v in totals.items()}, notes)
 
 
