@@ -138,7 +138,8 @@ def _evaluate(dataflow, pieces, rows, cols):
         out["all_folds"] = out["all_folds"] + n_cores * runs
         out["small"] = out["small"] + stream * (1 - reach)
         out["fold"] = out["fold"] + stream * reach - n_cores * macs
-        longer = present & (cost.cycles >= out["cycles"])
+        # The busiest core: the longest; among equally long ones, the one doing the most MACs.
+        longer = present & ((cost.cycles > out["cycles"]) | ((cost.cycles == out["cycles"]) & (macs >= out["busiest_macs"])))
         out["folds"] = np.where(longer, cost.row_folds * cost.col_folds, out["folds"])
         out["busiest_macs"] = np.where(longer, macs, out["busiest_macs"])
         out["cycles"] = np.where(longer, cost.cycles, out["cycles"])
