@@ -10,13 +10,24 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from ..errors import InputError, describe_pydantic_error
-from ..yamlfile import read_yaml_mapping
+from ..yamlfile import check_plain_data, read_yaml_mapping
+
+MAX_PES = 1 << 22  # PEs on the whole chip (rows x cols x cores); 256 x 256 is 65,536
+
+
+def _not_bool(value: Any) -> Any:
+    """YAML reads yes/no/on/off as booleans; a cost or a clock is never one."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    return value
+
 
 Count = Annotated[int, Field(gt=0, le=65_536, strict=True)]
-Cost = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Number = BeforeValidator(_not_bool)
+Cost = Annotated[float, Number, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
 
 class Dataflow(str, Enum):
@@ -41,9 +52,10 @@ class PEArray(_Strict):
 
 class Memory(_Strict):
     register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = 512  # per PE
-    global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False)] = 128
-    # Shared by all cores; null means unlimited (compute-only timing).
-    dram_bandwidth_bytes_per_cycle: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False)] | None = None
+    global_buffer_kib: Annotated[float, Number, Field(gt=0, le=1 << 30, allow_inf_nan=False)] = 128
+    # Shared by all cores; null means unlimited (compute-only timing). The lower bound (like
+    # the clock's) rules out values such as 1e-300 that make times infinite.
+    dram_bandwidth_bytes_per_cycle: Annotated[float, Number, Field(ge=1e-3, le=1e9, allow_inf_nan=False)] | None = None
 
 
 class Energy(_Strict):
@@ -63,10 +75,25 @@ class Hardware(_Strict):
     pe_array: PEArray
     cores: Count = 1
     dataflow: Dataflow = Dataflow.OS
-    clock_mhz: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = 500.0
+    clock_mhz: Annotated[float, Number, Field(ge=1e-3, le=1e6, allow_inf_nan=False)] = 500.0
     word_bits: Annotated[int, Field(gt=0, le=64, strict=True)] = 16
     memory: Memory = Memory()
     energy: Energy = Energy()
+
+    @field_validator("pe_array")
+    @classmethod
+    def _array_size(cls, array: PEArray) -> PEArray:
+        if array.pes > MAX_PES:
+            raise ValueError(f"{array.rows} x {array.cols} is more than {MAX_PES:,} PEs")
+        return array
+
+    @field_validator("cores")
+    @classmethod
+    def _chip_size(cls, cores: int, info: ValidationInfo) -> int:
+        array = info.data.get("pe_array")
+        if array is not None and array.pes * cores > MAX_PES:
+            raise ValueError(f"{cores} cores of {array.rows} x {array.cols} are more than {MAX_PES:,} PEs")
+        return cores
 
     @property
     def pes(self) -> int:
@@ -78,6 +105,9 @@ class Hardware(_Strict):
 
 
 def hardware_from_dict(data: dict[str, Any], source: str = "<dict>") -> Hardware:
+    if not isinstance(data, dict):
+        raise InputError(source, None, "top level must be a mapping of keys")
+    check_plain_data(data, source)
     try:
         return Hardware.model_validate(data)
     except ValidationError as error:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, one_line_text
 from ..paths import data_dir
+from ..yamlfile import path_exists
 from .config import Hardware, load_hardware
 
 
@@ -16,13 +17,15 @@ def shipped_configs() -> list[str]:
 
 def resolve_hardware(name_or_path: str | Path) -> Hardware:
     text = str(name_or_path)
+    if not text.strip():
+        raise InputError("--hw", None, "no hardware config given (empty name)")
     path = Path(text)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+    if path.suffix.lower() in (".yaml", ".yml") or path_exists(path):
         return load_hardware(path)
     shipped = data_dir("hwconfigs") / f"{text}.yaml"
-    if shipped.is_file():
+    if "/" not in text and path_exists(shipped):
         return load_hardware(shipped)
     names = shipped_configs()
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else f"shipped configs: {', '.join(names)}"
-    raise InputError("--hw", None, f"unknown hardware config '{text}' and no such file; {hint}")
+    raise InputError("--hw", None, f"unknown hardware config {one_line_text(text, 80)!r} and no such file; {hint}")

@@ -18,6 +18,13 @@ from .netfile import ConvEntry, FcEntry, MergeEntry, NetworkFile, PoolEntry, Rel
 
 INPUT = "input"
 
+# Size limits: every count a layer carries, and the network's sums of them, fit a 64-bit
+# integer (the engine's columns are int64). Far above real networks: all of ResNet-50 at
+# batch 256 is about 1e12 MACs.
+MAX_LAYER_MACS = 10**12  # MACs, or pooling/add operations, of one layer
+MAX_TENSOR_ELEMENTS = 10**11  # elements of one activation tensor or one weight tensor
+MAX_NETWORK_MACS = 10**14  # all layers together
+
 
 @dataclass(frozen=True)
 class Network:
@@ -66,6 +73,8 @@ def build_network(spec: NetworkFile, source: str = "") -> Network:
     entries = {}
     position = {INPUT: -1}
     inp = spec.input
+    if inp.batch * inp.channels * inp.height * inp.width > MAX_TENSOR_ELEMENTS:
+        raise InputError(source, "input", f"too large: more than {MAX_TENSOR_ELEMENTS:,} elements")
     graph.add_node(INPUT, layer=Layer(INPUT, Op.INPUT, n=inp.batch, c=inp.channels, k=inp.channels,
                                       h=inp.height, w=inp.width, p=inp.height, q=inp.width))
     previous = INPUT
@@ -89,10 +98,16 @@ def build_network(spec: NetworkFile, source: str = "") -> Network:
         cycle = [edge[0] for edge in nx.find_cycle(graph)]
         raise InputError(source, "layers", "cycle in the graph: " + " -> ".join(cycle + cycle[:1]))
     order = [n for n in nx.lexicographical_topological_sort(graph, key=position.__getitem__) if n != INPUT]
+    total_macs = 0
     for name in order:
         where, entry, inputs = entries[name]
         producers = [graph.nodes[i]["layer"] for i in inputs]
-        graph.nodes[name]["layer"] = _infer(entry, inputs, producers, source, where)
+        layer = _infer(entry, inputs, producers, source, where)
+        _check_size(layer, source, where)
+        total_macs += layer.macs + layer.elementwise_ops
+        if total_macs > MAX_NETWORK_MACS:
+            raise InputError(source, where, f"the network is too large: more than {MAX_NETWORK_MACS:,} MACs up to here")
+        graph.nodes[name]["layer"] = layer
     return Network(spec.name, graph, tuple(order), spec.description, spec.reconstruction, source)
 
 
@@ -123,8 +138,9 @@ def _infer(entry, inputs: tuple[str, ...], producers: list[Layer], source: str, 
         return Layer(op=Op.FC, bias=entry.bias, c=channels * h * w, k=entry.out_features, p=1, q=1, **common)
     if isinstance(entry, PoolEntry):
         if entry.global_:
-            if entry.kernel is not None or entry.stride is not None:
-                raise fail("global", "a global pool takes no kernel or stride")
+            given = sorted({"kernel", "stride", "padding", "ceil_mode"} & entry.model_fields_set)
+            if given:  # they would be ignored: say so rather than drop them silently
+                raise fail("global", f"a global pool takes no {' or '.join(given)}")
             r, s, sh, sw, ph, pw, ceil = h, w, 1, 1, 0, 0, False
         else:
             if entry.kernel is None:
@@ -148,6 +164,16 @@ def _infer(entry, inputs: tuple[str, ...], producers: list[Layer], source: str, 
         return Layer(op=Op(entry.op), c=out, k=out, p=h, q=w, **common)
     assert isinstance(entry, ReluEntry)
     return Layer(op=Op.RELU, c=channels, k=channels, p=h, q=w, **common)
+
+
+def _check_size(layer: Layer, source: str, where: str) -> None:
+    for count, what, limit in ((layer.macs, "MACs", MAX_LAYER_MACS),
+                               (layer.elementwise_ops, "operations", MAX_LAYER_MACS),
+                               (layer.output_elements, "output elements", MAX_TENSOR_ELEMENTS),
+                               (layer.input_elements, "input elements", MAX_LAYER_MACS),
+                               (layer.weights, "weights", MAX_TENSOR_ELEMENTS)):
+        if count > limit:
+            raise InputError(source, where, f"layer too large: {count:,} {what} (limit {limit:,})")
 
 
 def _window(h, w, r, s, sh, sw, ph, pw, ceil, fail) -> tuple[int, int]:

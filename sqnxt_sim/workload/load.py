@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import InputError, describe_pydantic_error
+from ..errors import InputError, describe_pydantic_error, one_line_text
 from ..paths import data_dir
-from ..yamlfile import read_yaml_mapping
+from ..yamlfile import check_plain_data, path_exists, read_yaml_mapping
 from .families import expand_squeezenext
 from .graph import Network, build_network
 from .netfile import NetworkFile, SqueezeNextFamily
@@ -25,30 +25,43 @@ def zoo_names() -> list[str]:
 def load_network(name_or_path: str | Path) -> Network:
     """A zoo name (``sqnxt23_v1``) or a path to a ``.yaml``/``.yml``/``.onnx`` file."""
     text = str(name_or_path)
+    if not text.strip():
+        raise InputError("--net", None, "no network given (empty name)")
     path = Path(text)
     if path.suffix.lower() == ".onnx":
         from .onnx_import import load_onnx  # optional extra; imported only when asked for
 
         return load_onnx(path)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+    if path.suffix.lower() in (".yaml", ".yml") or path_exists(path):
         return network_from_dict(read_yaml_mapping(path), str(path))
     zoo_file = data_dir("networks") / f"{text}.yaml"
-    if zoo_file.is_file():
+    if "/" not in text and path_exists(zoo_file):
         return network_from_dict(read_yaml_mapping(zoo_file), str(zoo_file))
     names = zoo_names()
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else f"known networks: {', '.join(names)}"
-    raise InputError("--net", None, f"unknown network '{text}' and no such file; {hint}")
+    raise InputError("--net", None, f"unknown network {one_line_text(text, 80)!r} and no such file; {hint}")
 
 
 def network_from_dict(data: dict[str, Any], source: str = "<dict>") -> Network:
+    """Validate a network description (explicit or family form) and build its graph."""
+    if not isinstance(data, dict):
+        raise InputError(source, None, "top level must be a mapping of keys")
+    check_plain_data(data, source)
     family = data.get("family")
-    if family is not None:
-        if family not in FAMILIES:
-            raise InputError(source, "family", f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
-        model, expand = FAMILIES[family]
-        data = expand(_validate(model, data, source))
-    return build_network(_validate(NetworkFile, data, source), source)
+    if family is None:
+        return build_network(_validate(NetworkFile, data, source), source)
+    if not isinstance(family, str) or family not in FAMILIES:
+        shown = one_line_text(repr(family), 40)
+        raise InputError(source, "family", f"unknown family {shown}; known: {', '.join(FAMILIES)}")
+    model, expand = FAMILIES[family]
+    explicit = expand(_validate(model, data, source))
+    try:
+        return build_network(_validate(NetworkFile, explicit, source), source)
+    except InputError as error:
+        # The user did not write these layers: say they come from the family expansion.
+        field = f"{error.field} (expanded from family {family})" if error.field else f"family {family}"
+        raise InputError(error.source, field, error.problem) from None
 
 
 def _validate(model, data: dict[str, Any], source: str):
@@ -64,12 +77,16 @@ def _name_layer(error: InputError, data: dict[str, Any]) -> InputError:
     if field.startswith("layers[") and isinstance(data.get("layers"), list):
         index_text, _, rest = field[len("layers["):].partition("]")
         layers = data["layers"]
-        if index_text.isdigit() and int(index_text) < len(layers) and isinstance(layers[int(index_text)], dict):
-            name = layers[int(index_text)].get("name")
-            if isinstance(name, str):
-                # Drop the discriminator tag pydantic puts in the path (layers[3].conv.kernel).
-                parts = rest.lstrip(".").split(".", 1)
-                if parts[0] in ("conv", "fc", "maxpool", "avgpool", "add", "concat", "relu"):
-                    rest = "." + parts[1] if len(parts) > 1 else ""
-                return InputError(error.source, f"layers[{index_text}] '{name}'{rest}", error.problem)
+        if index_text.isdigit() and int(index_text) < len(layers):
+            # Drop the discriminator tag pydantic puts in the path (layers[3].conv.kernel).
+            parts = rest.lstrip(".").split(".", 1)
+            if parts[0] in _OPS:
+                rest = "." + parts[1] if len(parts) > 1 else ""
+            layer = layers[int(index_text)]
+            name = layer.get("name") if isinstance(layer, dict) else None
+            label = f"layers[{index_text}] '{name}'" if isinstance(name, str) else f"layers[{index_text}]"
+            return InputError(error.source, label + rest, error.problem)
     return error
+
+
+_OPS = ("conv", "fc", "maxpool", "avgpool", "add", "concat", "relu")

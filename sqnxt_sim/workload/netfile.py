@@ -12,14 +12,46 @@ agreement) are checked where the graph is built, in :mod:`sqnxt_sim.workload.gra
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
 
-PositiveInt = Annotated[int, Field(gt=0, le=1_000_000, strict=True)]
-NonNegativeInt = Annotated[int, Field(ge=0, le=1_000_000, strict=True)]
-Pair = Union[PositiveInt, tuple[PositiveInt, PositiveInt]]
-PadPair = Union[NonNegativeInt, tuple[NonNegativeInt, NonNegativeInt]]
+MAX_SIZE = 1_000_000  # any one size, channel count, kernel, stride or padding
+MAX_FAMILY_BLOCKS = 1_000  # blocks over all stages of a family (at most 7 layers each)
+
+PositiveInt = Annotated[int, Field(gt=0, le=MAX_SIZE, strict=True)]
+NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_SIZE, strict=True)]
+
+
+def _pair(lowest: int):
+    """An integer or a pair [height, width] of integers in [lowest, MAX_SIZE].
+
+    One validator instead of a pydantic Union, so an error reads "must be ..." rather than
+    listing every member of the union.
+    """
+    bound = "greater than 0" if lowest == 1 else "greater than or equal to 0"
+
+    def check_one(value: Any) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("must be an integer or a pair [height, width] of integers")
+        if value < lowest:
+            raise ValueError(f"must be {bound}")
+        if value > MAX_SIZE:
+            raise ValueError(f"must be at most {MAX_SIZE:,}")
+        return value
+
+    def check(value: Any) -> int | tuple[int, int]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError(f"a pair [height, width] has 2 values, got {len(value)}")
+            return check_one(value[0]), check_one(value[1])
+        return check_one(value)
+
+    return PlainValidator(check)
+
+
+Pair = Annotated[Union[int, tuple[int, int]], _pair(1)]
+PadPair = Annotated[Union[int, tuple[int, int]], _pair(0)]
 
 
 class _Strict(BaseModel):
@@ -99,6 +131,12 @@ class StemSpec(_Strict):
     stride: PositiveInt = 2
 
 
+def _multiple_of_4(width: int) -> int:
+    if width % 4:
+        raise ValueError("must be a multiple of 4 (a block narrows to width/4)")
+    return width
+
+
 class SqueezeNextFamily(_Strict):
     """Compact SqueezeNext description (see ../shared/reference/squeezenext.md)."""
 
@@ -108,13 +146,33 @@ class SqueezeNextFamily(_Strict):
     reconstruction: bool = False
     input: InputSpec
     stem: StemSpec
-    widths: list[PositiveInt] = Field(min_length=1)
+    widths: list[Annotated[PositiveInt, AfterValidator(_multiple_of_4)]] = Field(min_length=1)
     blocks: list[PositiveInt] = Field(min_length=1)
     strides: list[PositiveInt] = Field(min_length=1)
     first_block: Literal["projection", "shared"]
     groups: PositiveInt = 1  # on the first 1x1 and both separable convs of every block
     head_channels: PositiveInt = 128
     classes: PositiveInt = 1000
+
+    @field_validator("blocks", "strides")
+    @classmethod
+    def _one_per_stage(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        widths = info.data.get("widths")
+        if widths is not None and len(value) != len(widths):
+            raise ValueError(f"has {len(value)} entries but widths has {len(widths)}: give one per stage")
+        if info.field_name == "blocks" and sum(value) > MAX_FAMILY_BLOCKS:
+            raise ValueError(f"{sum(value):,} blocks in all; the limit is {MAX_FAMILY_BLOCKS:,}")
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_divide_channels(cls, groups: int, info: ValidationInfo) -> int:
+        # Grouped convs read the stem's or a stage's channels and write width/2 or width/4.
+        stem = info.data.get("stem")
+        for channels in ([stem.channels] if stem is not None else []) + [w // 4 for w in info.data.get("widths") or []]:
+            if channels % groups:
+                raise ValueError(f"must divide the stem channels and every width/4 ({channels} is not divisible)")
+        return groups
 
 
 def as_pair(value: int | tuple[int, int] | list[int]) -> tuple[int, int]:
