@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import Any, Iterable
 
 from ..engine.results import Results
 
 
-def _energy_header(key: str, results: Results) -> str:
+def energy_header(key: str, suffix: str | None) -> str:
     """energy columns carry their unit in the header (energy_macnorm, energy_pJ...)."""
-    suffix = results.units["energy_column_suffix"]
-    return f"{key}_{suffix}" if key == "energy" or key.startswith("energy_") else key
+    if suffix and (key == "energy" or key.startswith("energy_")) and key != "energy_unit":
+        return f"{key}_{suffix}"
+    return key
+
+
+def _energy_header(key: str, results: Results) -> str:
+    return energy_header(key, results.units["energy_column_suffix"])
 
 
 def layers_csv(results: Results) -> str:
@@ -26,14 +31,34 @@ def layers_csv(results: Results) -> str:
     return buffer.getvalue()
 
 
+def rows_csv(rows: Iterable[dict[str, Any]], columns: list[str] | None = None,
+             energy_suffix: str | None = None) -> str:
+    """Rows of plain values as CSV; ``energy*`` headers get ``energy_suffix`` appended."""
+    rows = list(rows)
+    keys = columns if columns is not None else (list(rows[0]) if rows else [])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([energy_header(key, energy_suffix) for key in keys])
+    for row in rows:
+        writer.writerow([_cell(row.get(key, "")) for key in keys])
+    return buffer.getvalue()
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return repr(value)
+    if value is None:
+        return ""
     return value
 
 
+def json_text(data: Any) -> str:
+    """Indented JSON, keys in the order given, no NaN: the same data gives the same bytes."""
+    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+
+
 def results_json(results: Results) -> str:
-    return json.dumps(results.to_dict(), indent=2, allow_nan=False) + "\n"
+    return json_text(results.to_dict())
 
 
 def summary_json(results: Results) -> str:

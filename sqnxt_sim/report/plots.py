@@ -1,4 +1,8 @@
-"""Per-layer figures. matplotlib is imported here only, when a figure is drawn."""
+"""Per-layer figures of one run. matplotlib is imported here only, when a figure is drawn.
+
+Every figure function takes plain results and returns PNG bytes, so callers can render all
+figures before writing any file.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import io
 
 import numpy as np
 
+from ..engine.energy import LEVELS
 from ..engine.results import LOSS_COLUMNS, Results
+from .stages import LEVEL_LABELS, stage_rows
 
 LOSS_LABELS = {
     "loss_small_dims": "lost: dimension smaller than array",
@@ -24,15 +30,60 @@ LOSS_COLORS = {
     "loss_memory_stall": "#8c564b",
     "loss_non_mac": "#c7c7c7",
 }
+USEFUL_COLOR = "#2ca02c"
+LEVEL_COLORS = {
+    "mac": "#1f77b4",
+    "register_file": "#aec7e8",
+    "inter_pe": "#ff7f0e",
+    "global_buffer": "#9467bd",
+    "dram": "#8c564b",
+}
+STALL_COLOR = "#222222"
+# Stage colours: tab10 without its brown and greys (kept for DRAM, stalls, non-MAC layers),
+# repeated when a network has more stages; neighbouring stages always differ.
+STAGE_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#e377c2", "#17becf", "#bcbd22")
+# Layers get their own tick label when there are at most this many; else ticks name stages.
+MAX_NAMED_LAYERS = 48
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, imported on first use."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def png_bytes(fig, dpi: int = 100) -> bytes:
+    plt = pyplot()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def stage_colors(stages: list[str]) -> dict[str, str]:
+    """One colour per stage label, in the order given."""
+    return {stage: STAGE_PALETTE[i % len(STAGE_PALETTE)] for i, stage in enumerate(stages)}
+
+
+def bars(ax, x, heights, bottoms=None, color="C0", width: float = 0.85, label: str | None = None, **kwargs):
+    """Many bars as one PolyCollection: the same picture as ``ax.bar``, several times faster."""
+    from matplotlib.collections import PolyCollection
+
+    x = np.asarray(x, dtype=float)
+    heights = np.asarray(heights, dtype=float)
+    bottoms = np.zeros_like(heights) if bottoms is None else np.asarray(bottoms, dtype=float)
+    left, right, top = x - width / 2, x + width / 2, bottoms + heights
+    verts = np.stack([np.column_stack([left, bottoms]), np.column_stack([left, top]),
+                      np.column_stack([right, top]), np.column_stack([right, bottoms])], axis=1)
+    collection = PolyCollection(verts, facecolors=color, edgecolors="none", label=label, **kwargs)
+    ax.add_collection(collection)
+    ax.update_datalim(np.concatenate([verts[:, 0, :], verts[:, 2, :]]))
+    ax.autoscale_view()
+    return collection
 
 
 def stage_spans(stages: list[str]) -> list[tuple[str, int, int]]:
@@ -46,55 +97,201 @@ def stage_spans(stages: list[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
-def _mark_stages(ax, stages: list[str]) -> None:
+def layer_axis(ax, names: list[str], stages: list[str], tick_labels: bool = True, stage_text: bool = False) -> None:
+    """Stage separators; ticks name every layer when few, else the stages.
+
+    ``stage_text`` writes the stage names along the top edge (used when ticks name layers).
+    """
+    from matplotlib.transforms import blended_transform_factory
+
     spans = stage_spans(stages)
-    for _, first, last in spans[1:]:
-        ax.axvline(first - 0.5, color="0.4", linewidth=0.6, linestyle=":")
-    ax.set_xticks([(first + last) / 2 for _, first, last in spans])
-    ax.set_xticklabels([label for label, _, _ in spans], rotation=30, ha="right")
+    for _, first, _ in spans[1:]:
+        ax.axvline(first - 0.5, color="0.35", linewidth=0.7, linestyle=":")
     ax.set_xlim(-0.7, len(stages) - 0.3)
+    named = len(names) <= MAX_NAMED_LAYERS
+    if named:
+        ax.set_xticks(range(len(names)))
+        ax.set_xticklabels(names if tick_labels else [], rotation=90, fontsize=7)
+    else:
+        ax.set_xticks([(first + last) / 2 for _, first, last in spans])
+        ax.set_xticklabels([label for label, _, _ in spans] if tick_labels else [], rotation=30, ha="right")
+    if stage_text and named and any(label != names[first] or first != last for label, first, last in spans):
+        transform = blended_transform_factory(ax.transData, ax.transAxes)
+        for label, first, last in spans:
+            ax.text((first + last) / 2, 1.01, label, transform=transform, ha="center", va="bottom", fontsize=7,
+                    color="0.25", clip_on=False)
+
+
+def hardware_text(hw: dict) -> str:
+    rows, cols = hw["pe_array"]["rows"], hw["pe_array"]["cols"]
+    cores = f"{hw['cores']} x " if hw["cores"] > 1 else ""
+    return f"{hw['name']} ({cores}{rows}x{cols} PEs, dataflow {hw['dataflow']})"
+
+
+def energy_unit(units: dict) -> str:
+    return "pJ" if units["energy_column_suffix"] == "pJ" else "MAC-normalized units"
+
+
+def scale_for(values, unit: str) -> tuple[float, str]:
+    """(divisor, unit text) so the largest value reads between 1 and 1000: (1e6, 'million cycles')."""
+    values = np.asarray(values, dtype=float)
+    peak = float(np.max(np.abs(values))) if values.size else 0.0
+    for factor, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if peak >= factor:
+            return factor, f"{word} {unit}"
+    return 1.0, unit
+
+
+def time_text(ms: float) -> str:
+    """A time for a label: ms with 3 decimals, or microseconds when that would read 0.000."""
+    return f"{ms:.3f} ms" if ms >= 0.01 else f"{ms * 1e3:.3g} us"
+
+
+def _title(results: Results, what: str) -> str:
+    return f"{results.network['display_name']} on {hardware_text(results.hardware)}: {what}"
 
 
 def utilization_png(results: Results) -> bytes:
     """Top: utilization per layer, coloured by stage. Bottom: where each layer's PE-cycles went."""
-    plt = _pyplot()
-    stages = results.layers["stage"]
+    plt = pyplot()
+    stages = list(results.layers["stage"])
+    names = list(results.layers["name"])
     util = np.asarray(results.layers["utilization"], dtype=float)
     x = np.arange(len(util))
-    names = list(dict.fromkeys(stages))
-    cmap = plt.get_cmap("tab10")
-    colors = [cmap(names.index(stage) % 10) for stage in stages]
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(x) * 0.09), 8), sharex=True,
+    colors_by_stage = stage_colors(list(dict.fromkeys(stages)))
+    named = len(names) <= MAX_NAMED_LAYERS
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(x) * 0.09), 8.5 if named else 8), sharex=True,
                                       gridspec_kw={"height_ratios": [1, 1.2]})
-    top.bar(x, util, color=colors, width=0.85)
+    bars(top, x, util, color=[colors_by_stage[s] for s in stages])
     total = results.totals["utilization"]
-    top.axhline(total, color="black", linewidth=1, linestyle="--", label=f"network utilization {total:.3f}")
+    top.axhline(total, color="black", linewidth=1, linestyle="--", label=f"whole network: {total:.3f}")
     top.set_ylabel("utilization\n(MACs / (cycles x PEs))")
-    top.set_ylim(0, 1.02)
-    top.legend(loc="upper right", fontsize=8)
-    hw = results.hardware
-    top.set_title(
-        f"{results.network['display_name']} on {hw['name']} ({hw['cores']} x {hw['pe_array']['rows']}x"
-        f"{hw['pe_array']['cols']} PEs, dataflow {hw['dataflow']}): per-layer utilization, execution order"
-    )
+    top.set_ylim(0, 1.05)
+    top.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    top.set_title(_title(results, "per-layer utilization and where the idle PE-cycles went"), fontsize=11,
+                  pad=16 if named else 6)
 
-    bottom.bar(x, util, color="#2ca02c", width=0.85, label="useful MACs (utilization)")
+    bars(bottom, x, util, color=USEFUL_COLOR, label="useful MACs (= utilization)")
     base = util.copy()
     for column in LOSS_COLUMNS:
         share = np.asarray(results.layers[column], dtype=float)
         if share.sum() <= 0:
             continue
-        bottom.bar(x, share, bottom=base, color=LOSS_COLORS[column], width=0.85, label=LOSS_LABELS[column])
+        bars(bottom, x, share, bottoms=base, color=LOSS_COLORS[column], label=LOSS_LABELS[column])
         base += share
     bottom.set_ylabel("share of the layer's PE-cycles")
     bottom.set_ylim(0, 1.02)
-    bottom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=4, fontsize=8, frameon=False)
-    bottom.set_xlabel("layers in execution order, grouped by stage")
-    _mark_stages(bottom, stages)
-    _mark_stages(top, stages)
+    handles, labels = bottom.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    bottom.set_xlabel("layers in execution order" + ("" if named else ", grouped by stage"))
+    layer_axis(top, names, stages, tick_labels=False, stage_text=True)
+    layer_axis(bottom, names, stages)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return png_bytes(fig)
+
+
+def cycles_energy_png(results: Results) -> bytes:
+    """Top: cycles per layer (compute and memory stall). Bottom: energy per layer by memory level."""
+    plt = pyplot()
+    stages = list(results.layers["stage"])
+    names = list(results.layers["name"])
+    x = np.arange(len(names))
+    named = len(names) <= MAX_NAMED_LAYERS
+    colors_by_stage = stage_colors(list(dict.fromkeys(stages)))
+    compute = np.asarray(results.layers["compute_cycles"], dtype=float)
+    stall = np.asarray(results.layers["stall_cycles"], dtype=float)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(x) * 0.09), 8.5 if named else 8), sharex=True)
+
+    factor, unit = scale_for(compute + stall, "clock cycles")
+    bars(top, x, compute / factor, color=[colors_by_stage[s] for s in stages])
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color="0.55", label="compute (bar colour = stage)")]
+    if stall.sum() > 0:
+        bars(top, x, stall / factor, bottoms=compute / factor, color=STALL_COLOR)
+        handles.append(Patch(color=STALL_COLOR, label="memory stall (waiting for DRAM)"))
+    t = results.totals
+    top.set_ylabel(f"cycles ({unit})")
+    top.set_ylim(0, None)
+    top.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9,
+               title=f"network: {t['cycles']:,} cycles = {time_text(t['time_ms'])}", title_fontsize=8)
+    top.set_title(_title(results, "cycles and energy per layer"), fontsize=11, pad=16 if named else 6)
+
+    energy = {level: np.asarray(results.layers[f"energy_{level}"], dtype=float) for level in LEVELS}
+    factor, unit = scale_for(sum(energy.values()), energy_unit(results.units))
+    base = np.zeros(len(x))
+    for level in LEVELS:
+        bars(bottom, x, energy[level] / factor, bottoms=base, color=LEVEL_COLORS[level], label=LEVEL_LABELS[level])
+        base += energy[level] / factor
+    bottom.set_ylabel(f"energy ({unit})")
+    bottom.set_ylim(0, None)
+    bottom.legend(loc="upper right", fontsize=8, framealpha=0.9, title="energy by memory level", title_fontsize=8)
+    bottom.set_xlabel("layers in execution order" + ("" if named else ", grouped by stage"))
+    layer_axis(top, names, stages, tick_labels=False, stage_text=True)
+    layer_axis(bottom, names, stages)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig)
+
+
+def stages_png(results: Results) -> bytes:
+    """By stage: cycles (compute, stall), utilization, energy by level, share of MACs vs cycles."""
+    plt = pyplot()
+    rows = stage_rows(results)
+    labels = [row["stage"] for row in rows]
+    x = np.arange(len(rows))
+    rotate = 30 if len(rows) > 6 else 0
+    fig, axes = plt.subplots(2, 2, figsize=(max(11, len(rows) * 0.9), 8.5))
+    (cyc, util), (energy_ax, share) = axes
+
+    cycles = np.array([row["cycles"] for row in rows], dtype=float)
+    stall = np.array([row["stall_cycles"] for row in rows], dtype=float)
+    factor, unit = scale_for(cycles, "clock cycles")
+    cyc.bar(x, (cycles - stall) / factor, color="#1f77b4", label="compute")
+    if stall.sum() > 0:
+        cyc.bar(x, stall / factor, bottom=(cycles - stall) / factor, color=STALL_COLOR, label="memory stall")
+        cyc.legend(fontsize=8)
+    cyc.set_ylabel(f"cycles ({unit})")
+    cyc.set_title("cycles by stage" + ("" if stall.sum() > 0 else " (no memory stalls)"), fontsize=10)
+
+    util.bar(x, [row["utilization"] for row in rows], color=USEFUL_COLOR)
+    total = results.totals["utilization"]
+    util.axhline(total, color="black", linestyle="--", linewidth=1, label=f"whole network: {total:.3f}")
+    util.set_ylim(0, 1.05)
+    util.set_ylabel("utilization (MACs / (cycles x PEs))")
+    util.set_title("utilization by stage", fontsize=10)
+    util.legend(fontsize=8)
+
+    energy = {level: np.array([row[f"energy_{level}"] for row in rows], dtype=float) for level in LEVELS}
+    factor, unit = scale_for(sum(energy.values()), energy_unit(results.units))
+    base = np.zeros(len(rows))
+    for level in LEVELS:
+        energy_ax.bar(x, energy[level] / factor, bottom=base, color=LEVEL_COLORS[level], label=LEVEL_LABELS[level])
+        base += energy[level] / factor
+    energy_ax.set_ylabel(f"energy ({unit})")
+    energy_ax.set_title("energy by stage and memory level", fontsize=10)
+    energy_ax.legend(fontsize=8)
+
+    width = 0.4
+    share.bar(x - width / 2, [row["share_of_macs"] for row in rows], width, color="0.6", label="share of MACs")
+    share.bar(x + width / 2, [row["share_of_cycles"] for row in rows], width, color="#1f77b4", label="share of cycles")
+    share.set_ylabel("fraction of the network total")
+    share.set_title("share of the work vs share of the time", fontsize=10)
+    share.legend(fontsize=8)
+    for ax in axes.flat:
+        ax.set_xticks(x)
+        ax.set_xticklabels(labels, rotation=rotate, ha="right" if rotate else "center")
+        ax.set_xlabel("stage")
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_axisbelow(True)
+    fig.suptitle(_title(results, "breakdown by stage"), fontsize=11)
+    fig.tight_layout()
+    return png_bytes(fig)
+
+
+def run_figures(results: Results) -> dict[str, bytes]:
+    """The figures ``run --out`` writes, by file name."""
+    return {
+        "utilization.png": utilization_png(results),
+        "cycles_energy.png": cycles_energy_png(results),
+        "stages.png": stages_png(results),
+    }

@@ -169,3 +169,19 @@ def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
     return buffer.getvalue()
+
+
+def front_text(fronts: dict[str, list[dict[str, Any]]], keys: tuple[str, ...], limit: int = 12) -> str:
+    """The Pareto front of each network as a small table (fastest first)."""
+    lines = []
+    for network, front in fronts.items():
+        lines.append(f"pareto    {network}: {len(front)} configuration(s) not beaten in both time and energy")
+        header = ["config", *keys, "time_ms", "energy", "utilization"]
+        rows = [[str(r["config"]), *(str(r[k]) for k in keys), f"{r['time_ms']:.4g}", f"{r['energy']:.4g}", f"{r['utilization']:.3f}"]
+                for r in front[:limit]]
+        widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
+        lines.append("          " + "  ".join(h.rjust(w) for h, w in zip(header, widths)))
+        lines += ["          " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
+        if len(front) > limit:
+            lines.append(f"          ... {len(front) - limit} more in pareto.csv")
+    return "\n".join(lines)

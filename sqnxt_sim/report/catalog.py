@@ -1,0 +1,97 @@
+"""The network zoo and one network's layers, as rows and as text (``nets``, ``show``)."""
+
+from __future__ import annotations
+
+from ..workload.graph import Network
+from ..workload.load import load_network, zoo_names
+
+ZOO_COLUMNS = ["name", "display_name", "reconstruction", "layers", "macs", "weights", "parameters",
+               "input", "description"]
+LAYER_COLUMNS = ["index", "name", "op", "stage", "shape", "macs", "weights", "parameters", "inputs"]
+
+
+def _input_text(network: Network) -> str:
+    layer = network.input_layer
+    text = f"{layer.k}x{layer.p}x{layer.q}"
+    return f"{layer.n}x{text}" if layer.n > 1 else text
+
+
+def zoo_rows(names: list[str] | None = None) -> list[dict]:
+    """One row per zoo network (all of them unless ``names`` is given), in name order."""
+    rows = []
+    for name in names if names is not None else zoo_names():
+        network = load_network(name)
+        rows.append({
+            "name": network.name,
+            "display_name": network.display_name,
+            "reconstruction": network.reconstruction,
+            "layers": len(network.order),
+            "macs": network.macs,
+            "weights": network.weights,
+            "parameters": network.parameters,
+            "input": _input_text(network),
+            "description": network.description,
+        })
+    return rows
+
+
+def layer_rows(network: Network) -> list[dict]:
+    """One row per layer in execution order: shape, MACs, weights and parameters (weights + biases)."""
+    return [{
+        "index": i,
+        "name": layer.name,
+        "op": layer.op.value,
+        "stage": layer.stage or layer.op.value,
+        "shape": layer.shape_text(),
+        "macs": layer.macs,
+        "weights": layer.weights,
+        "parameters": layer.weights + layer.biases,
+        "inputs": " ".join(layer.inputs),
+    } for i, layer in enumerate(network.layers)]
+
+
+def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str:
+    """Columns padded to their widest cell; ``left`` holds the indices of left-aligned columns."""
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
+
+    def fmt(cells) -> str:
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(line) for line in lines])
+
+
+def zoo_text(rows: list[dict]) -> str:
+    header = ["network", "layers", "MACs", "weights", "parameters", "input"]
+    lines = [[row["display_name"], str(row["layers"]), f"{row['macs']:,}", f"{row['weights']:,}",
+              f"{row['parameters']:,}", row["input"]] for row in rows]
+    out = [text_table(header, lines, left={0, 5})]
+    out.append("")
+    out.append("MACs = conv + FC multiply-accumulates per inference; weights = conv + FC weights "
+               "(no biases, batch norm folded); parameters = weights + biases.")
+    if any(row["reconstruction"] for row in rows):
+        out.append("(reconstruction) = not a published definition: rebuilt from the paper's stated "
+                   "design steps (see `sqnxt-sim show NAME`).")
+    return "\n".join(out)
+
+
+def network_text(network: Network) -> str:
+    rows = layer_rows(network)
+    header = ["#", "layer", "op", "stage", "shape (in -> out)", "MACs", "weights"]
+    lines = [[str(r["index"]), r["name"], r["op"], r["stage"], r["shape"], f"{r['macs']:,}", f"{r['weights']:,}"]
+             for r in rows]
+    head = [f"network   {network.display_name}"]
+    if network.description:
+        head.append(f"about     {network.description}")
+    if network.reconstruction:
+        head.append("note      a reconstruction, not a published definition")
+    head.append(f"input     {_input_text(network)} (channels x height x width)")
+    lines.append(["", "total", "", "", "", f"{network.macs:,}", f"{network.weights:,}"])
+    out = head + ["", text_table(header, lines, left={1, 2, 3, 4})]
+    biases = network.parameters - network.weights
+    out.append("")
+    out.append(f"{len(rows)} layers, {network.macs:,} MACs, {network.weights:,} weights"
+               + (f" + {biases:,} biases = {network.parameters:,} parameters" if biases else ""))
+    for op in network.unmodelled:
+        out.append(f"not modelled: {op.get('name')} ({op.get('op_type')})")
+    return "\n".join(out)

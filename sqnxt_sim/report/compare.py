@@ -1,0 +1,191 @@
+"""Compare networks on one or more accelerator configs: totals, ratios, stage breakdowns.
+
+Ratios are always *this network / the reference network on the same config*, the reference
+being the first network given: ``cycles_ratio`` 0.80 means 20 % fewer cycles (so 1.25x
+faster), ``energy_ratio`` 0.80 means 20 % less energy. On one config the cycles ratio is the
+time ratio (one clock).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..engine.results import Results, plain
+from ..engine.simulate import simulate
+from ..errors import InputError
+from ..hardware.config import Hardware
+from ..hardware.load import resolve_hardware
+from ..workload.graph import Network
+from ..workload.load import load_network
+from .catalog import text_table
+from .export import json_text, rows_csv
+from .stages import stage_rows
+from .table import format_count
+
+RATIO_OF = {"macs": "macs_ratio", "weights": "weights_ratio", "cycles": "cycles_ratio",
+            "energy": "energy_ratio", "utilization": "utilization_ratio"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    networks: tuple[Network, ...]
+    hardware: tuple[Hardware, ...]
+    results: dict[tuple[str, str], Results]  # (hardware name, network name) -> results
+
+    @property
+    def reference(self) -> Network:
+        return self.networks[0]
+
+    def result(self, hardware: str, network: str) -> Results:
+        return self.results[(hardware, network)]
+
+    def on(self, hardware: str) -> list[Results]:
+        """Results of every network on one config, in the order the networks were given."""
+        return [self.results[(hardware, net.name)] for net in self.networks]
+
+    @property
+    def energy_suffix(self) -> str | None:
+        """The energy unit shared by all configs (``macnorm`` or ``pJ``), None if they differ."""
+        suffixes = {r.units["energy_column_suffix"] for r in self.results.values()}
+        return suffixes.pop() if len(suffixes) == 1 else None
+
+
+def compare(networks: Sequence[Network | str], hardware: Sequence[Hardware | str]) -> Comparison:
+    """Simulate every network on every config. Names are loaded (zoo names, shipped configs, paths)."""
+    if not networks:
+        raise InputError("--net", None, "give at least one network")
+    if not hardware:
+        raise InputError("--hw", None, "give at least one hardware config")
+    nets = tuple(net if isinstance(net, Network) else load_network(net) for net in networks)
+    hws = tuple(hw if isinstance(hw, Hardware) else resolve_hardware(hw) for hw in hardware)
+    _unique([net.name for net in nets], "--net", "network")
+    _unique([hw.name for hw in hws], "--hw", "hardware config")
+    results = {(hw.name, net.name): simulate(net, hw) for hw in hws for net in nets}
+    return Comparison(nets, hws, results)
+
+
+def _unique(names: list[str], option: str, what: str) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise InputError(option, None, f"{what} named {name!r} given twice; compare distinct ones")
+        seen.add(name)
+
+
+def _ratio(value: float, reference: float) -> float | None:
+    return plain(value / reference) if reference else None
+
+
+def comparison_rows(comparison: Comparison) -> list[dict]:
+    """One row per (config, network): totals and ratios to the reference network on that config."""
+    rows = []
+    for hw in comparison.hardware:
+        ref = comparison.result(hw.name, comparison.reference.name).totals
+        for net in comparison.networks:
+            res = comparison.result(hw.name, net.name)
+            t = res.totals
+            row = {
+                "hardware": hw.name,
+                "network": net.name,
+                "display_name": net.display_name,
+                "reconstruction": net.reconstruction,
+                "reference": comparison.reference.name,
+                "macs": t["macs"],
+                "weights": t["weights"],
+                "cycles": t["cycles"],
+                "stall_cycles": t["stall_cycles"],
+                "time_ms": t["time_ms"],
+                "energy": t["energy"],
+                "energy_unit": res.units["energy"],
+                "utilization": t["utilization"],
+                "spatial_utilization": t["spatial_utilization"],
+                "dram_energy_share": plain(t["energy_dram"] / t["energy"]) if t["energy"] else 0.0,
+            }
+            for key, name in RATIO_OF.items():
+                row[name] = _ratio(t[key], ref[key])
+            # Same config, same PEs: the utilization ratio is exactly MACs ratio / cycles ratio
+            # (computed from the integer counts, not from the rounded utilizations).
+            row["utilization_ratio"] = _ratio(t["macs"] * ref["cycles"], ref["macs"] * t["cycles"])
+            rows.append(row)
+    return rows
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    return rows_csv(comparison_rows(comparison), energy_suffix=comparison.energy_suffix)
+
+
+def comparison_data(comparison: Comparison) -> dict:
+    """Everything of a comparison as plain data (for JSON): rows, stage breakdowns, configs."""
+    return {
+        "reference": comparison.reference.name,
+        "ratio_definition": "value / the reference network's value on the same hardware config",
+        "networks": [{"name": net.name, "display_name": net.display_name, "reconstruction": net.reconstruction,
+                      "description": net.description} for net in comparison.networks],
+        "hardware": [{**hw.model_dump(mode="json"), "total_pes": hw.pes} for hw in comparison.hardware],
+        "rows": comparison_rows(comparison),
+        "stages": [{"hardware": hw.name, "network": net.name,
+                    "stages": stage_rows(comparison.result(hw.name, net.name))}
+                   for hw in comparison.hardware for net in comparison.networks],
+    }
+
+
+def comparison_json(comparison: Comparison) -> str:
+    return json_text(comparison_data(comparison))
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}x"
+
+
+def comparison_text(comparison: Comparison) -> str:
+    suffix = comparison.energy_suffix
+    energy_head = {"pJ": "energy pJ", "macnorm": "energy E(MAC=1)"}.get(suffix or "", "energy")
+    header = ["hardware", "network", "MACs", "weights", "cycles", "time ms", energy_head, "util",
+              "MACs/ref", "weights/ref", "time/ref", "energy/ref", "util/ref"]
+    lines = []
+    for row in comparison_rows(comparison):
+        lines.append([row["hardware"], row["display_name"], f"{row['macs']:,}", f"{row['weights']:,}",
+                      f"{row['cycles']:,}", f"{row['time_ms']:.3f}", format_count(row["energy"]),
+                      f"{row['utilization']:.3f}", _x(row["macs_ratio"]), _x(row["weights_ratio"]),
+                      _x(row["cycles_ratio"]), _x(row["energy_ratio"]), _x(row["utilization_ratio"])])
+    table = text_table(header, lines, left={0, 1}).splitlines()
+    # A blank line between configs.
+    out, previous = table[:2], None
+    for line, row in zip(table[2:], lines):
+        if previous is not None and row[0] != previous:
+            out.append("")
+        out.append(line)
+        previous = row[0]
+    ref = comparison.reference.display_name
+    out.append("")
+    out.append(f"x/ref = value / {ref}'s on the same config (time/ref 0.800x = 20% less time, 1.25x faster).")
+    units = {r.units["energy"] for r in comparison.results.values()}
+    out.append("energy in " + "; ".join(sorted(units)) + ("" if len(units) == 1 else " (per config)"))
+    if any(net.reconstruction for net in comparison.networks):
+        out.append("(reconstruction) = not a published network definition.")
+    return "\n".join(out)
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of a config or network name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "config"
+
+
+def comparison_files(comparison: Comparison) -> dict[str, str | bytes]:
+    """Every file ``compare --out`` writes, rendered in memory, by file name."""
+    from .compare_plots import aligned_layers_png, stage_breakdown_png, totals_png
+
+    files: dict[str, str | bytes] = {
+        "comparison.csv": comparison_csv(comparison),
+        "comparison.json": comparison_json(comparison),
+        "totals.png": totals_png(comparison),
+        "stages.png": stage_breakdown_png(comparison),
+    }
+    for hw in comparison.hardware:
+        name = f"layers_{slug(hw.name)}.png"
+        while name in files:  # two config names that differ only in unsafe characters
+            name = name[:-4] + "_.png"
+        files[name] = aligned_layers_png(comparison.on(hw.name))
+    return files

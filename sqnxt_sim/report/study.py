@@ -1,0 +1,699 @@
+"""The SqueezeNext study in one call: variants v1..v5 and the baselines on every config.
+
+    study = run_study()                  # simulate (about a second)
+    facts = study_findings(study)        # the findings as plain numbers
+    files = study_files(study)           # report.md, CSVs, PNGs, findings.json (rendered, not written)
+
+Every sentence of the report that states a number or a comparison is computed from the
+results here; nothing in it is canned except the paper's own figures (:data:`PAPER`) and the
+description of the setup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .. import __version__
+from ..engine.results import Results, plain
+from ..hardware.config import Hardware
+from ..hardware.load import resolve_hardware, shipped_configs
+from .compare import Comparison, compare, comparison_rows, slug
+from .export import json_text, rows_csv
+from .stages import stage_rows
+
+VARIANTS = ("sqnxt23_v1", "sqnxt23_v2", "sqnxt23_v3", "sqnxt23_v4", "sqnxt23_v5")
+BASELINES = ("squeezenet1_0", "squeezenet1_1", "alexnet", "mobilenet_v1")
+BASELINE_LABELS = {"squeezenet1_0": "SqueezeNet v1.0", "squeezenet1_1": "SqueezeNet v1.1",
+                   "alexnet": "AlexNet", "mobilenet_v1": "MobileNet v1"}
+# The paper's headline (arXiv 1803.10615, abstract): the hardware-guided variants are 2.59x / 8.26x
+# faster and 2.25x / 7.5x more energy-efficient than SqueezeNet / AlexNet. Its SqueezeNet
+# baseline is taken to be v1.0; v1.1 is reported beside it without a paper figure.
+PAPER = {
+    "squeezenet1_0": {"speedup": 2.59, "energy_saving": 2.25},
+    "alexnet": {"speedup": 8.26, "energy_saving": 7.5},
+}
+PAPER_UTILIZATION_GAIN = 0.20  # workshop version: "up to 20% better hardware utilization"
+# Where the per-layer finding is shown (first of these that is in the study).
+FINDING_CONFIGS = ("32pe_os", "32pe_ws", "squeezelerator")
+# Where the headline ratios are computed: the Squeezelerator-like config when present.
+HEADLINE_CONFIGS = ("squeezelerator", "32pe_os")
+
+
+@dataclass(frozen=True)
+class Study:
+    comparison: Comparison  # VARIANTS + BASELINES on every config; reference sqnxt23_v1
+    finding_config: str
+    headline_config: str
+
+    @property
+    def configs(self) -> list[str]:
+        return [hw.name for hw in self.comparison.hardware]
+
+    def result(self, config: str, network: str) -> Results:
+        return self.comparison.result(config, network)
+
+    def hardware(self, config: str) -> Hardware:
+        return next(hw for hw in self.comparison.hardware if hw.name == config)
+
+
+def default_configs() -> list[Hardware]:
+    """Every shipped config: the Squeezelerator-like one first, then the largest arrays."""
+    hws = [resolve_hardware(name) for name in shipped_configs()]
+    return sorted(hws, key=lambda hw: (hw.name != "squeezelerator", -hw.pes, hw.cores, hw.name))
+
+
+def run_study(hardware: Sequence[Hardware | str] | None = None) -> Study:
+    """Simulate the variants and the baselines on ``hardware`` (default: every shipped config)."""
+    hws = default_configs() if not hardware else [hw if isinstance(hw, Hardware) else resolve_hardware(hw)
+                                                  for hw in hardware]
+    comparison = compare(list(VARIANTS + BASELINES), hws)
+    names = [hw.name for hw in comparison.hardware]
+    finding = next((name for name in FINDING_CONFIGS if name in names), names[0])
+    headline = next((name for name in HEADLINE_CONFIGS if name in names), names[0])
+    return Study(comparison, finding, headline)
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def _share(part: float, whole: float) -> float:
+    return plain(part / whole) if whole else 0.0
+
+
+def low_channel_layers(study: Study, config: str | None = None, network: str = "sqnxt23_v1") -> dict:
+    """MAC layers whose output channels fill at most half the array's columns, and their utilization."""
+    config = config or study.finding_config
+    res = study.result(config, network)
+    net = next(n for n in study.comparison.networks if n.name == network)
+    cols = study.hardware(config).pe_array.cols
+    threshold = cols // 2
+    layers = []
+    for layer, row in zip(net.layers, res.rows()):
+        if row["macs"] > 0 and layer.k <= threshold:
+            layers.append({"name": row["name"], "stage": row["stage"], "shape": row["shape"], "out_channels": layer.k,
+                           "spatial_utilization": row["spatial_utilization"], "utilization": row["utilization"],
+                           "cycles": row["cycles"]})
+    t = res.totals
+    stages = stage_rows(res)
+    return {
+        "config": config,
+        "network": network,
+        "array_columns": cols,
+        "threshold_channels": threshold,
+        "layers": layers,
+        "max_spatial_utilization": max((layer["spatial_utilization"] for layer in layers), default=None),
+        "share_of_cycles": _share(sum(layer["cycles"] for layer in layers), t["cycles"]),
+        "network_utilization": t["utilization"],
+        "network_spatial_utilization": t["spatial_utilization"],
+        "stages": stages,
+    }
+
+
+def _first_stage(study: Study, config: str, network: str = "sqnxt23_v1") -> dict:
+    """The first stage after the stem (stage1 for SqueezeNext)."""
+    rows = [r for r in stage_rows(study.result(config, network)) if r["stage"] not in ("stem", "head")]
+    return rows[0]
+
+
+def variant_rows(study: Study) -> list[dict]:
+    rows = [r for r in comparison_rows(study.comparison) if r["network"] in VARIANTS]
+    for row in rows:
+        row["fastest"] = row["network"] == fastest_variant(study, row["hardware"])
+    return rows
+
+
+def fastest_variant(study: Study, config: str) -> str:
+    """The variant with the fewest cycles on ``config`` (ties: least energy)."""
+    def key(name: str) -> tuple:
+        totals = study.result(config, name).totals
+        return totals["cycles"], totals["energy"]
+
+    return min(VARIANTS, key=key)
+
+
+def baseline_ratios(study: Study, config: str, variant: str | None = None) -> dict:
+    """How much faster and more energy-efficient ``variant`` (default: the fastest) is than each baseline.
+
+    speedup = baseline cycles / variant cycles; energy_saving = baseline energy / variant energy.
+    On one config, speedup = macs_ratio x utilization_ratio exactly (cycles = MACs / (util x PEs)),
+    and energy_saving = macs_ratio x energy_per_mac_ratio.
+    """
+    variant = variant or fastest_variant(study, config)
+    v = study.result(config, variant).totals
+    out = {"config": config, "variant": variant, "baselines": {}}
+    for name in BASELINES:
+        if (config, name) not in study.comparison.results:
+            continue
+        b = study.result(config, name).totals
+        out["baselines"][name] = {
+            "speedup": plain(b["cycles"] / v["cycles"]),
+            "energy_saving": plain(b["energy"] / v["energy"]),
+            "macs_ratio": plain(b["macs"] / v["macs"]),
+            "utilization_ratio": plain(v["utilization"] / b["utilization"]),
+            "energy_per_mac_ratio": plain((b["energy"] / b["macs"]) / (v["energy"] / v["macs"])),
+            "variant_utilization": v["utilization"],
+            "baseline_utilization": b["utilization"],
+            "variant_stall_share": _share(v["stall_cycles"], v["cycles"]),
+            "baseline_stall_share": _share(b["stall_cycles"], b["cycles"]),
+            "variant_dram_energy_share": _share(v["energy_dram"], v["energy"]),
+            "baseline_dram_energy_share": _share(b["energy_dram"], b["energy"]),
+            "weights_ratio": plain(b["weights"] / v["weights"]),
+            "paper_speedup": PAPER.get(name, {}).get("speedup"),
+            "paper_energy_saving": PAPER.get(name, {}).get("energy_saving"),
+        }
+    return out
+
+
+def study_findings(study: Study) -> dict:
+    """The study's findings as plain numbers (what the report states and the tests check)."""
+    v1_v5 = {}
+    for config in study.configs:
+        a, b = study.result(config, "sqnxt23_v1").totals, study.result(config, "sqnxt23_v5").totals
+        first = _first_stage(study, config)
+        v1_v5[config] = {
+            "speedup": plain(a["cycles"] / b["cycles"]),
+            "energy_saving": plain(a["energy"] / b["energy"]),
+            "utilization_v1": a["utilization"],
+            "utilization_v5": b["utilization"],
+            "utilization_gain": plain(b["utilization"] / a["utilization"] - 1),
+            "v1_first_stage": first["stage"],
+            "v1_first_stage_utilization": first["utilization"],
+            "v1_first_stage_share_of_cycles": first["share_of_cycles"],
+            "v1_first_stage_share_of_macs": first["share_of_macs"],
+        }
+    return {
+        "configs": study.configs,
+        "finding_config": study.finding_config,
+        "headline_config": study.headline_config,
+        "low_channel": low_channel_layers(study),
+        "v1_vs_v5": v1_v5,
+        "fastest_variant": {config: fastest_variant(study, config) for config in study.configs},
+        "baselines": {config: baseline_ratios(study, config) for config in study.configs},
+        "paper": {"ratios": PAPER, "utilization_gain_up_to": PAPER_UTILIZATION_GAIN},
+    }
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def _label(study: Study, name: str) -> str:
+    net = next((n for n in study.comparison.networks if n.name == name), None)
+    return net.display_name if net is not None else name
+
+
+def _recon(study: Study, name: str) -> str:
+    net = next((n for n in study.comparison.networks if n.name == name), None)
+    return ", a reconstruction" if net is not None and net.reconstruction else ""
+
+
+def _times(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}" if abs(value) >= 0.01 or value == 0 else f"{value:.1%}"
+
+
+def low_channel_text(study: Study, facts: dict) -> str:
+    low = facts["low_channel"]
+    first = next(r for r in low["stages"] if r["stage"] not in ("stem", "head"))
+    n = len(low["layers"])
+    if not n:
+        return (f"On {low['config']} no MAC layer of {low['network']} has {low['threshold_channels']} or fewer output "
+                f"channels, so the low-channel effect does not appear on this array.")
+    in_first = [layer for layer in low["layers"] if layer["stage"] == first["stage"]]
+    text = (f"On {low['config']} ({low['array_columns']} array columns), {n} convolutions of {low['network']} have "
+            f"at most {low['threshold_channels']} output channels ({len(in_first)} of them in {first['stage']}); "
+            f"none maps more than {low['max_spatial_utilization']:.2f} of the PEs (spatial utilization), against "
+            f"{low['network_spatial_utilization']:.2f} MAC-weighted over the network. Together they take "
+            f"{_pct(low['share_of_cycles'])} of the cycles. In {first['stage']}, {low['network']} runs at utilization "
+            f"{first['utilization']:.3f} (network {low['network_utilization']:.3f}) and spends "
+            f"{_pct(first['share_of_cycles'])} of its cycles on {_pct(first['share_of_macs'])} of its MACs.")
+    return text
+
+
+def array_size_text(study: Study, facts: dict) -> str:
+    """Does the first-stage penalty depend on the array size? Computed over the configs."""
+    rows = facts["v1_vs_v5"]
+    ratios = {c: r["v1_first_stage_share_of_cycles"] / r["v1_first_stage_share_of_macs"] for c, r in rows.items()
+              if r["v1_first_stage_share_of_macs"]}
+    if len(ratios) < 2:
+        return ""
+    worst = max(ratios, key=ratios.get)
+    best = min(ratios, key=ratios.get)
+    pes_worst, pes_best = study.hardware(worst).pes, study.hardware(best).pes
+    lead = ("The penalty grows with the array" if pes_worst > pes_best else
+            "The penalty shrinks with the array" if pes_worst < pes_best else "The penalty depends on the dataflow")
+    return (f"{lead}: {rows[worst]['v1_first_stage']} of v1 takes {ratios[worst]:.2f}x its share of the MACs in "
+            f"cycles on {worst} ({pes_worst:,} PEs) but {ratios[best]:.2f}x on {best} ({pes_best:,} PEs).")
+
+
+def variants_text(study: Study, facts: dict) -> str:
+    parts = []
+    for config in dict.fromkeys([study.finding_config, study.headline_config]):
+        r = facts["v1_vs_v5"][config]
+        parts.append(f"on {config} v5 is {_times(r['speedup'])} faster than v1 and needs {_times(r['energy_saving'])} "
+                     f"less energy, utilization {r['utilization_v1']:.3f} -> {r['utilization_v5']:.3f} "
+                     f"({_signed_pct(r['utilization_gain'])})")
+    gains = {c: r["utilization_gain"] for c, r in facts["v1_vs_v5"].items()}
+    top = max(gains, key=gains.get)
+    slower = [c for c, r in facts["v1_vs_v5"].items() if r["speedup"] <= 1]
+    fastest = facts["fastest_variant"]
+    not_v5 = [c for c, v in fastest.items() if v != "sqnxt23_v5"]
+    text = "; ".join(parts) + ". "
+    text = text[0].upper() + text[1:]
+    if len(gains) > 1:
+        text += ("v5 is faster than v1 on every config. " if not slower else
+                 f"v5 is not faster than v1 on {', '.join(slower)}. ")
+        text += f"The largest utilization gain is {_signed_pct(gains[top])} on {top}"
+    else:
+        text += f"The utilization gain is {_signed_pct(gains[top])}"
+    text += f" (paper: up to +{PAPER_UTILIZATION_GAIN:.0%}). "
+    if not_v5:
+        text += ("The fastest variant is not v5 on " + ", ".join(f"{c} ({fastest[c]}{_recon(study, fastest[c])})"
+                                                                  for c in not_v5)
+                 + ": the block moves pay off differently on other arrays.")
+    else:
+        text += "v5 is the fastest variant" + (" on every config." if len(gains) > 1 else ".")
+    return text
+
+
+def _low_heading(facts: dict) -> str:
+    low = facts["low_channel"]
+    if not low["layers"]:
+        return "No low-channel layers on this array."
+    if low["max_spatial_utilization"] <= 0.5:
+        return "Low-channel layers leave most of the array idle."
+    return "Low-channel layers leave part of the array idle."
+
+
+def _variants_heading(facts: dict) -> str:
+    if all(r["speedup"] > 1 for r in facts["v1_vs_v5"].values()):
+        return "Moving blocks to the wider stages pays."
+    return "Moving blocks to the wider stages does not pay everywhere."
+
+
+def _signed_pct(value: float) -> str:
+    return f"{value:+.1%}" if abs(value) < 0.05 else f"{value:+.0%}"
+
+
+def ratio_text(study: Study, facts: dict, baseline: str) -> str:
+    """Our ratio against ``baseline`` next to the paper's, with where and why they differ."""
+    config = study.headline_config
+    ratios = facts["baselines"][config]
+    r = ratios["baselines"].get(baseline)
+    if r is None:
+        return ""
+    variant = _label(study, ratios["variant"])
+    name = BASELINE_LABELS[baseline]
+    hw = study.hardware(config)
+    sentences = []
+    paper_s, paper_e = r["paper_speedup"], r["paper_energy_saving"]
+    wins = r["speedup"] > 1 and r["energy_saving"] > 1
+    verdict = "reproduces the ordering" if wins else "does NOT reproduce the ordering"
+    sentences.append(
+        f"On {config}, {variant} is {_times(r['speedup'])} faster than {name} and uses "
+        f"{_times(r['energy_saving'])} less energy (paper: {_times(paper_s)} and {_times(paper_e)}), "
+        f"which {verdict}; our speed-up is "
+        f"{_pct(abs(r['speedup'] / paper_s - 1))} {'below' if r['speedup'] < paper_s else 'above'} the paper's and our "
+        f"energy ratio {_pct(abs(r['energy_saving'] / paper_e - 1))} "
+        f"{'below' if r['energy_saving'] < paper_e else 'above'}.")
+    if r["utilization_ratio"] < 1:
+        why = (f"{name} needs {_times(r['macs_ratio'])} the MACs, but keeps the array busier (utilization "
+               f"{r['baseline_utilization']:.3f} against {r['variant_utilization']:.3f}), which takes "
+               f"{_times(1 / r['utilization_ratio'])} back off the speed-up")
+    else:
+        why = (f"{name} needs {_times(r['macs_ratio'])} the MACs and also keeps the array less busy (utilization "
+               f"{r['baseline_utilization']:.3f} against {r['variant_utilization']:.3f}), which adds "
+               f"{_times(r['utilization_ratio'])}")
+    sentences.append(f"Why: {why}.")
+    if hw.memory.dram_bandwidth_bytes_per_cycle:
+        sentences.append(
+            f"With {hw.memory.dram_bandwidth_bytes_per_cycle:g} B/cycle of DRAM bandwidth, memory stalls are "
+            f"{_pct(r['variant_stall_share'])} of {variant}'s cycles and {_pct(r['baseline_stall_share'])} of "
+            f"{name}'s.")
+    else:
+        sentences.append(f"{config} has unlimited DRAM bandwidth, so no layer stalls for memory.")
+    fc = _op_share(study.result(config, baseline), "fc")
+    if fc["share_of_cycles"] >= 0.25:
+        spread = {b: _spread(facts, study.configs, b) for b in BASELINES}
+        widest = max(spread, key=lambda b: spread[b] or 0.0)
+        sentences.append(
+            f"Its fully connected layers take {_pct(fc['share_of_cycles'])} of {name}'s cycles at utilization "
+            f"{fc['utilization']:.3f}: at batch 1 an FC layer has one output pixel, so the array dimension that "
+            f"holds pixels stays nearly empty, and how much that costs depends on the dataflow and the array shape"
+            + (f" (which is why this speed-up varies {spread[baseline]:.1f}-fold across the configs, more than "
+               f"against any other baseline)." if widest == baseline and len(study.configs) > 1 else "."))
+    sentences.append(
+        f"Per MAC, {name} spends {_times(r['energy_per_mac_ratio'])} {variant}'s energy; DRAM is "
+        f"{_pct(r['baseline_dram_energy_share'])} of its energy ({_pct(r['variant_dram_energy_share'])} for "
+        f"{variant}; {name} has {_times(r['weights_ratio'])} the weights).")
+    speedups = {c: facts["baselines"][c]["baselines"][baseline]["speedup"] for c in study.configs
+                if baseline in facts["baselines"][c]["baselines"]}
+    if len(speedups) > 1:
+        low, high = min(speedups, key=speedups.get), max(speedups, key=speedups.get)
+        where = ("inside" if speedups[low] <= paper_s <= speedups[high] else
+                 "above" if paper_s > speedups[high] else "below")
+        sentences.append(f"Across the {len(speedups)} configs our speed-up ranges from {_times(speedups[low])} "
+                         f"({low}) to {_times(speedups[high])} ({high}); the paper's {_times(paper_s)} lies {where} "
+                         f"that range.")
+    return " ".join(sentences)
+
+
+def _spread(facts: dict, configs: list[str], baseline: str) -> float | None:
+    """max / min of the speed-up against ``baseline`` over the configs."""
+    values = [facts["baselines"][c]["baselines"][baseline]["speedup"] for c in configs
+              if baseline in facts["baselines"][c]["baselines"]]
+    return max(values) / min(values) if values else None
+
+
+def _op_share(results: Results, op: str) -> dict:
+    """Share of the cycles spent in layers of one op, and those layers' utilization."""
+    idx = [i for i, o in enumerate(results.layers["op"]) if o == op]
+    cycles = sum(results.layers["cycles"][i] for i in idx)
+    macs = sum(results.layers["macs"][i] for i in idx)
+    total = results.totals["cycles"]
+    pes = results.hardware["total_pes"]
+    return {"share_of_cycles": cycles / total if total else 0.0,
+            "utilization": macs / (cycles * pes) if cycles else 0.0}
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _md_table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    right = right if right is not None else set(range(1, len(header)))
+    align = ["---:" if i in right else ":---" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def config_rows(study: Study) -> list[dict]:
+    rows = []
+    for hw in study.comparison.hardware:
+        rows.append({
+            "config": hw.name, "cores": hw.cores, "rows": hw.pe_array.rows, "cols": hw.pe_array.cols,
+            "total_pes": hw.pes, "dataflow": hw.dataflow.value, "clock_mhz": hw.clock_mhz, "word_bits": hw.word_bits,
+            "global_buffer_kib": hw.memory.global_buffer_kib,
+            "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
+            "energy_unit": hw.energy.unit, "energy_mac": hw.energy.mac, "energy_register_file": hw.energy.register_file,
+            "energy_inter_pe": hw.energy.inter_pe, "energy_global_buffer": hw.energy.global_buffer,
+            "energy_dram": hw.energy.dram,
+        })
+    return rows
+
+
+def ratio_rows(study: Study, facts: dict) -> list[dict]:
+    rows = []
+    for config in study.configs:
+        entry = facts["baselines"][config]
+        for name, r in entry["baselines"].items():
+            rows.append({"config": config, "variant": entry["variant"], "baseline": name,
+                         "speedup": r["speedup"], "paper_speedup": r["paper_speedup"],
+                         "energy_saving": r["energy_saving"], "paper_energy_saving": r["paper_energy_saving"],
+                         "macs_ratio": r["macs_ratio"], "utilization_ratio": r["utilization_ratio"],
+                         "variant_stall_share": r["variant_stall_share"],
+                         "baseline_stall_share": r["baseline_stall_share"]})
+    return rows
+
+
+def _energy_short(value: float) -> str:
+    return f"{value / 1e9:.3f}"
+
+
+def _setup_section(study: Study) -> list[str]:
+    out = ["## Setup", ""]
+    out.append("Networks (batch 1, 227x227 input except MobileNet v1 at 224x224; MACs = conv + FC "
+               "multiply-accumulates; weights = conv + FC weights):")
+    out.append("")
+    rows = []
+    for net in study.comparison.networks:
+        kind = "**reconstruction** (not published)" if net.reconstruction else "published definition"
+        rows.append([net.display_name, f"{net.macs:,}", f"{net.weights:,}", kind])
+    out.append(_md_table(["network", "MACs", "weights", "source"], rows, right={1, 2}))
+    out.append("")
+    out.append("Accelerator configs (`hwconfigs/*.yaml`):")
+    out.append("")
+    rows = []
+    for r in config_rows(study):
+        bandwidth = r["dram_bandwidth_bytes_per_cycle"]
+        bw = "unlimited" if bandwidth is None else f"{bandwidth:g} B/cycle"
+        array = f"{r['cores']} x {r['rows']}x{r['cols']}" if r["cores"] > 1 else f"{r['rows']}x{r['cols']}"
+        energy = (f"{r['energy_mac']:g} / {r['energy_register_file']:g} / {r['energy_inter_pe']:g} / "
+                  f"{r['energy_global_buffer']:g} / {r['energy_dram']:g}"
+                  + (" pJ" if r["energy_unit"] == "pJ" else ""))
+        rows.append([r["config"], array, f"{r['total_pes']:,}", r["dataflow"], f"{r['clock_mhz']:g}",
+                     f"{r['global_buffer_kib']:g}", bw, energy])
+    out.append(_md_table(["config", "PE array", "PEs", "dataflow", "clock MHz", "global buffer KiB", "DRAM bandwidth",
+                          "energy per access: MAC / RF / inter-PE / GB / DRAM"], rows, right={2, 4, 5}))
+    out.append("")
+    out.append("What is assumed:")
+    out.append("")
+    out += [
+        "- The paper's accelerator parameters (array size, buffer sizes, DRAM bandwidth, energy table) are not "
+        "published. The configs above are ours; `squeezelerator` is the closest analogue (32x32 PEs choosing the "
+        "fastest dataflow per layer, as the paper's accelerator chose between OS and WS), with an assumed 256 KiB "
+        "buffer and 64 B/cycle DRAM.",
+        "- Energy uses the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016): "
+        "MAC 1, register file 1, inter-PE 2, global buffer 6, DRAM 200. This is a documented convention, not the "
+        "paper's table; energies are in these MAC-normalized units.",
+        "- 16-bit words; batch norm and ReLU folded into the convolutions; grouped convolutions run one group "
+        "after another; pooling and element-wise adds are charged on the PEs (see docs/model.md).",
+        "- Configs with unlimited DRAM bandwidth report compute cycles only; the others add the stalls when a "
+        "layer's DRAM traffic cannot hide behind its compute.",
+        "- sqnxt23_v2..v4 are reconstructions from the paper's stated design steps (shrink the stem to 5x5, then "
+        "move blocks from the early stages to the third); only v1 and v5 are the authors' published definitions.",
+        "- The paper's SqueezeNet baseline is taken to be v1.0; v1.1 and MobileNet v1 are shown for reference.",
+    ]
+    return out
+
+
+def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
+    """report.md. ``figures`` maps a role (v1_layers, v1_stages, ...) to the PNG's file name."""
+    low = facts["low_channel"]
+    head = study.headline_config
+    n_runs = len(study.comparison.results)
+    out = [
+        "# SqueezeNext, reproduced with sqnxt-sim",
+        "",
+        f"Generated by `sqnxt-sim reproduce` (sqnxt-sim {__version__}): {len(study.comparison.networks)} networks on "
+        f"{len(study.configs)} accelerator configs ({n_runs} simulations). Every number and comparison below is "
+        "computed from the simulations; only the paper's figures are quoted. The same inputs give the same files.",
+        "",
+        "## Findings",
+        "",
+        f"1. **{_low_heading(facts)}** {low_channel_text(study, facts)}",
+        f"2. **{_variants_heading(facts)}** {variants_text(study, facts)}",
+    ]
+    for i, baseline in enumerate(b for b in ("squeezenet1_0", "alexnet") if b in facts["baselines"][head]["baselines"]):
+        out.append(f"{3 + i}. **Against {BASELINE_LABELS[baseline]}.** {ratio_text(study, facts, baseline)}")
+    out += ["",
+            "The paper's accelerator is not specified well enough to rebuild, so the factors are not expected to "
+            "match; what this study reproduces is the direction of each comparison and the mechanism behind it "
+            "(per-layer utilization).",
+            ""]
+    out += _setup_section(study)
+
+    # 1. low-channel finding
+    out += ["", f"## 1. Per-layer utilization of v1 on {low['config']}", ""]
+    out.append(low_channel_text(study, facts) + " " + array_size_text(study, facts))
+    out.append("")
+    out.append(f"![Per-layer utilization of sqnxt23_v1 on {low['config']}]({figures['v1_layers']})")
+    out.append("")
+    out.append(f"*Top: utilization of every layer (MACs / (cycles x PEs)), coloured by stage; the dashed line is the "
+               f"network's. Bottom: where each layer's PE-cycles went (red: a dimension smaller than the array).*")
+    out.append("")
+    out.append(f"![sqnxt23_v1 by stage on {low['config']}]({figures['v1_stages']})")
+    out.append("")
+    rows = [[layer["name"], layer["stage"], layer["shape"], str(layer["out_channels"]),
+             f"{layer['spatial_utilization']:.3f}", f"{layer['utilization']:.3f}", f"{layer['cycles']:,}"]
+            for layer in low["layers"]]
+    if rows:
+        out.append(f"Layers with at most {low['threshold_channels']} output channels "
+                   f"(`low_channel_layers.csv`):")
+        out.append("")
+        out.append(_md_table(["layer", "stage", "shape (in -> out)", "out channels", "spatial util", "util", "cycles"],
+                             rows, right={3, 4, 5, 6}))
+        out.append("")
+    out.append("v1 by stage (`v1_stages.csv`):")
+    out.append("")
+    out.append(_md_table(["stage", "layers", "share of MACs", "share of cycles", "utilization"],
+                         [[r["stage"], str(r["layers"]), f"{r['share_of_macs']:.3f}", f"{r['share_of_cycles']:.3f}",
+                           f"{r['utilization']:.3f}"] for r in low["stages"]]))
+
+    # 2. variants
+    out += ["", "## 2. The variants v1..v5", "", variants_text(study, facts), ""]
+    for config in dict.fromkeys([study.finding_config, head]):
+        pj = study.result(config, VARIANTS[0]).units["energy_column_suffix"] == "pJ"
+        unit = "pJ" if pj else "MAC-normalized units, 1 = one 16-bit MAC"
+        out.append(f"On **{config}** (energy in billions of {unit}):")
+        out.append("")
+        rows = []
+        for r in variant_rows(study):
+            if r["hardware"] != config:
+                continue
+            rows.append([r["display_name"] + (" (fastest)" if r["fastest"] else ""), f"{r['macs']:,}",
+                         f"{r['weights']:,}", f"{r['cycles']:,}", f"{r['time_ms']:.3f}", _energy_short(r["energy"]),
+                         f"{r['utilization']:.3f}", f"{r['cycles_ratio']:.3f}", f"{r['energy_ratio']:.3f}"])
+        out.append(_md_table(["variant", "MACs", "weights", "cycles", "time ms", "energy (1e9)", "utilization",
+                              "time / v1", "energy / v1"], rows))
+        out.append("")
+    out.append("Time in ms of every variant on every config (`variants.csv` has all columns):")
+    out.append("")
+    header = ["variant"] + study.configs
+    rows = [[_label(study, v)] + [f"{study.result(c, v).totals['time_ms']:.3f}" for c in study.configs]
+            for v in VARIANTS]
+    rows.append(["utilization v1 -> v5"] + [
+        f"{facts['v1_vs_v5'][c]['utilization_v1']:.2f} -> {facts['v1_vs_v5'][c]['utilization_v5']:.2f}"
+        for c in study.configs])
+    out.append(_md_table(header, rows))
+    out.append("")
+    out.append(f"![v1..v5 relative to v1 on every config]({figures['variants_totals']})")
+    out.append("")
+    out.append(f"![Per-layer utilization of v1..v5 on {study.finding_config}, stages aligned]"
+               f"({figures['variants_layers']})")
+    out.append("")
+    out.append("*Each panel is one variant; equal stages line up. Solid bars: utilization; light bars behind: "
+               "spatial utilization (share of PEs a layer maps). v5 moves blocks out of the low-channel stage 1 "
+               "into stage 3.*")
+    out.append("")
+    out.append(f"![Cycles and energy of v1..v5 by stage]({figures['variants_stages']})")
+
+    # 3. baselines
+    out += ["", "## 3. Against SqueezeNet and AlexNet", ""]
+    out.append("Fastest variant on each config against each baseline: speed-up = baseline time / variant time, "
+               "energy ratio = baseline energy / variant energy (`ratios.csv`). Paper: arXiv 1803.10615, abstract.")
+    out.append("")
+    rows = []
+    for config in study.configs:
+        entry = facts["baselines"][config]
+        b = entry["baselines"]
+        cells = [config, _label(study, entry["variant"])]
+        for name in ("squeezenet1_0", "alexnet"):
+            if name in b:
+                cells += [_times(b[name]["speedup"]), _times(b[name]["energy_saving"])]
+            else:
+                cells += ["-", "-"]
+        for name in ("squeezenet1_1", "mobilenet_v1"):
+            cells.append(_times(b[name]["speedup"]) if name in b else "-")
+        rows.append(cells)
+    rows.append(["**paper**", "", _times(PAPER["squeezenet1_0"]["speedup"]),
+                 _times(PAPER["squeezenet1_0"]["energy_saving"]), _times(PAPER["alexnet"]["speedup"]),
+                 _times(PAPER["alexnet"]["energy_saving"]), "", ""])
+    out.append(_md_table(["config", "variant", "faster than SqueezeNet v1.0", "less energy than SqueezeNet v1.0",
+                          "faster than AlexNet", "less energy than AlexNet", "faster than SqueezeNet v1.1",
+                          "faster than MobileNet v1"], rows, right={2, 3, 4, 5, 6, 7}))
+    out.append("")
+    for baseline in ("squeezenet1_0", "alexnet"):
+        text = ratio_text(study, facts, baseline)
+        if text:
+            out.append(text)
+            out.append("")
+    out.append(f"![Our ratios next to the paper's]({figures['baselines']})")
+    out.append("")
+    out.append("## Files")
+    out.append("")
+    out.append("- `totals.csv`: every network on every config (cycles, time, energy, utilization, ratios to v1)")
+    out.append("- `variants.csv`, `ratios.csv`, `low_channel_layers.csv`, `v1_stages.csv`, `configs.csv`: "
+               "the tables above")
+    out.append("- `findings.json`: every number the text states")
+    out.append("- `*.png`: the figures")
+    out.append("")
+    out.append("Reproduce: `sqnxt-sim reproduce --out DIR`; one network: "
+               "`sqnxt-sim run --net NAME --hw CONFIG --out DIR`; any pair: "
+               "`sqnxt-sim compare --net A --net B --hw CONFIG`.")
+    return "\n".join(out) + "\n"
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def figure_names(study: Study) -> dict[str, str]:
+    """The report's figures: role -> PNG file name."""
+    finding = slug(study.finding_config)
+    return {
+        "v1_layers": f"v1_layers_{finding}.png",
+        "v1_stages": f"v1_stages_{finding}.png",
+        "variants_totals": "variants_totals.png",
+        "variants_layers": f"variants_layers_{finding}.png",
+        "variants_stages": "variants_stages.png",
+        "baselines": "baselines.png",
+    }
+
+
+def study_figures(study: Study, facts: dict | None = None) -> dict[str, bytes]:
+    """The report's PNG figures by file name (matplotlib is imported here)."""
+    from .compare_plots import aligned_layers_png, stage_breakdown_png
+    from .plots import stages_png, utilization_png
+    from .study_plots import baselines_png, variants_totals_png
+
+    facts = facts or study_findings(study)
+    finding, head = study.finding_config, study.headline_config
+    variants_only = Comparison(
+        tuple(n for n in study.comparison.networks if n.name in VARIANTS),
+        tuple(hw for hw in study.comparison.hardware if hw.name in (finding, head)),
+        study.comparison.results)
+    names = figure_names(study)
+    v1 = study.result(finding, "sqnxt23_v1")
+    return {
+        names["v1_layers"]: utilization_png(v1),
+        names["v1_stages"]: stages_png(v1),
+        names["variants_totals"]: variants_totals_png(study),
+        names["variants_layers"]: aligned_layers_png([study.result(finding, v) for v in VARIANTS]),
+        names["variants_stages"]: stage_breakdown_png(variants_only),
+        names["baselines"]: baselines_png(study, facts),
+    }
+
+
+def study_text_files(study: Study, facts: dict | None = None) -> dict[str, str]:
+    """report.md, findings.json and the CSV tables by file name. Deterministic."""
+    facts = facts or study_findings(study)
+    suffix = study.comparison.energy_suffix
+    low = facts["low_channel"]
+    return {
+        "report.md": study_markdown(study, facts, figure_names(study)),
+        "findings.json": json_text(facts),
+        "totals.csv": rows_csv(comparison_rows(study.comparison), energy_suffix=suffix),
+        "variants.csv": rows_csv(variant_rows(study), energy_suffix=suffix),
+        "ratios.csv": rows_csv(ratio_rows(study, facts)),
+        "low_channel_layers.csv": rows_csv(
+            [{"config": low["config"], "network": low["network"], **layer} for layer in low["layers"]],
+            columns=["config", "network", "name", "stage", "shape", "out_channels", "spatial_utilization",
+                     "utilization", "cycles"]),
+        "v1_stages.csv": rows_csv([{"config": low["config"], **r} for r in low["stages"]], energy_suffix=suffix),
+        "configs.csv": rows_csv(config_rows(study)),
+    }
+
+
+def study_files(study: Study, facts: dict | None = None) -> dict[str, str | bytes]:
+    """Every file of the report, rendered in memory (nothing is written here)."""
+    facts = facts or study_findings(study)
+    return {**study_figures(study, facts), **study_text_files(study, facts)}
+
+
+def study_summary(study: Study, facts: dict | None = None) -> str:
+    """A few lines for the terminal."""
+    facts = facts or study_findings(study)
+    low = facts["low_channel"]
+    lines = [f"study     {len(study.comparison.networks)} networks x {len(study.configs)} configs "
+             f"({', '.join(study.configs)})"]
+    if low["layers"]:
+        lines.append(f"finding   {low['network']} on {low['config']}: {len(low['layers'])} layers with <= "
+                     f"{low['threshold_channels']} output channels, spatial utilization <= "
+                     f"{low['max_spatial_utilization']:.2f}, {_pct(low['share_of_cycles'])} of the cycles")
+    for config in dict.fromkeys([study.finding_config, study.headline_config]):
+        r = facts["v1_vs_v5"][config]
+        lines.append(f"v1 -> v5  {config}: {_times(r['speedup'])} faster, {_times(r['energy_saving'])} less energy, "
+                     f"utilization {r['utilization_v1']:.3f} -> {r['utilization_v5']:.3f}")
+    entry = facts["baselines"][study.headline_config]
+    for name in ("squeezenet1_0", "alexnet"):
+        r = entry["baselines"].get(name)
+        if r:
+            lines.append(f"vs {BASELINE_LABELS[name]:<15} {_label(study, entry['variant'])} on "
+                         f"{study.headline_config}: {_times(r['speedup'])} faster "
+                         f"(paper {_times(r['paper_speedup'])}), "
+                         f"{_times(r['energy_saving'])} less energy (paper {_times(r['paper_energy_saving'])})")
+    return "\n".join(lines)
+

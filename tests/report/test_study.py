@@ -1,0 +1,96 @@
+"""The SqueezeNext study on one config (32pe_os): the paper's findings, with stated tolerances."""
+
+import json
+
+import pytest
+
+from sqnxt_sim.report.study import (
+    PAPER, PAPER_UTILIZATION_GAIN, VARIANTS, baseline_ratios, run_study, study_findings, study_text_files, variant_rows,
+)
+
+
+@pytest.fixture(scope="module")
+def study():
+    return run_study(["32pe_os"])
+
+
+@pytest.fixture(scope="module")
+def facts(study):
+    return study_findings(study)
+
+
+def test_low_channel_layers_of_v1_use_at_most_half_the_array(study, facts):
+    low = facts["low_channel"]
+    assert (low["config"], low["network"], low["threshold_channels"]) == ("32pe_os", "sqnxt23_v1", 16)
+    stage1 = [layer for layer in low["layers"] if layer["stage"] == "stage1"]
+    # v1 stage 1 (width 32, 55x55): six blocks, each with reduce1 (-> 16), reduce2 (-> 8), and the
+    # two separable convs (-> 16): 24 convs with at most 16 output channels.
+    assert len(stage1) == 24
+    # 32pe_os maps output channels on the 32 columns: 16 channels fill at most 16/32 = 0.5, 8 fill
+    # 8/32 = 0.25, times the pixel-fold fill 3025 / (95 x 32) = 0.995.
+    for layer in stage1:
+        assert layer["spatial_utilization"] <= 0.5 + 1e-9
+        expected = layer["out_channels"] / 32 * 3025 / (95 * 32)
+        assert layer["spatial_utilization"] == pytest.approx(expected, rel=1e-6)
+    assert low["max_spatial_utilization"] <= 0.5 + 1e-9
+    # The network as a whole maps far more of the array (MAC-weighted spatial utilization).
+    assert low["network_spatial_utilization"] > 0.8
+    # Stage 1 takes more than its share of the time: cycles share > 2 x MAC share.
+    first = facts["v1_vs_v5"]["32pe_os"]
+    assert first["v1_first_stage"] == "stage1"
+    assert first["v1_first_stage_share_of_cycles"] > 2 * first["v1_first_stage_share_of_macs"]
+    assert first["v1_first_stage_utilization"] < facts["v1_vs_v5"]["32pe_os"]["utilization_v1"] / 2
+
+
+def test_v5_faster_and_better_utilized_than_v1(facts):
+    r = facts["v1_vs_v5"]["32pe_os"]
+    assert r["speedup"] > 1.2  # measured 1.36x: v5 has 19% fewer MACs and uses the array better
+    assert r["energy_saving"] > 1.1
+    # The paper reports "up to 20%" better utilization; we require a gain of at most twice that
+    # (measured: +10%, 0.407 -> 0.449).
+    assert 0 < r["utilization_gain"] <= 2 * PAPER_UTILIZATION_GAIN
+    assert facts["fastest_variant"]["32pe_os"] == "sqnxt23_v5"
+
+
+def test_v5_beats_squeezenet_and_alexnet(study, facts):
+    ratios = facts["baselines"]["32pe_os"]
+    assert ratios["variant"] == "sqnxt23_v5"
+    for name in ("squeezenet1_0", "squeezenet1_1", "alexnet"):
+        assert ratios["baselines"][name]["speedup"] > 1, name
+        assert ratios["baselines"][name]["energy_saving"] > 1, name
+    # Ordering as in the paper: the gap to AlexNet is larger than the gap to SqueezeNet v1.0.
+    sq, alex = ratios["baselines"]["squeezenet1_0"], ratios["baselines"]["alexnet"]
+    assert alex["speedup"] > sq["speedup"] and alex["energy_saving"] > sq["energy_saving"]
+    # Tolerance against the paper's figures (its accelerator parameters are unknown): within a
+    # factor 1.5 for SqueezeNet v1.0 (2.59x / 2.25x) and a factor 2 for AlexNet (8.26x / 7.5x).
+    for ours, paper, factor in ((sq, PAPER["squeezenet1_0"], 1.5), (alex, PAPER["alexnet"], 2.0)):
+        for key in ("speedup", "energy_saving"):
+            assert paper[key] / factor <= ours[key] <= paper[key] * factor, key
+
+
+def test_speedup_decomposes_into_macs_and_utilization(study):
+    # Same config: cycles = MACs / (utilization x PEs), so speed-up = MACs ratio x utilization ratio.
+    for r in baseline_ratios(study, "32pe_os", "sqnxt23_v1")["baselines"].values():
+        assert r["speedup"] == pytest.approx(r["macs_ratio"] * r["utilization_ratio"], rel=1e-6)
+        assert r["energy_saving"] == pytest.approx(r["macs_ratio"] * r["energy_per_mac_ratio"], rel=1e-6)
+
+
+def test_report_text_is_deterministic_and_labels_reconstructions(study):
+    first, second = study_text_files(study), study_text_files(run_study(["32pe_os"]))
+    assert first == second
+    report = first["report.md"]
+    for name in ("sqnxt23_v2", "sqnxt23_v3", "sqnxt23_v4"):
+        rows = [line for line in report.splitlines() if line.startswith(f"| {name}")]
+        assert rows and all(f"{name} (reconstruction)" in line for line in rows), name
+    for words in ("2.59x", "8.26x", "2.25x", "7.50x", "not published", "Eyeriss", "![", "32pe_os"):
+        assert words in report
+    json.loads(first["findings.json"])
+    assert [r["network"] for r in variant_rows(study)] == list(VARIANTS)
+
+
+def test_report_sentences_follow_the_numbers(study, facts):
+    report = study_text_files(study, facts)["report.md"]
+    sq = facts["baselines"]["32pe_os"]["baselines"]["squeezenet1_0"]
+    assert f"{sq['speedup']:.2f}x faster than SqueezeNet v1.0" in report
+    assert "unlimited DRAM bandwidth" in report  # 32pe_os has no bandwidth limit: said, not assumed
+    assert "reproduces the ordering" in report
