@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from .engine.simulate import simulate
-from .errors import SqnxtError
+from .errors import InputError, SqnxtError
 from .hardware.load import resolve_hardware
-from .outputs import prepare_dir, write_atomic
-from .report.export import layers_csv, results_json
+from .outputs import prepare_dir, write_report
+from .report.export import json_text, layers_csv, results_json, rows_csv
 from .report.table import layer_table_text, totals_text
 from .workload.load import load_network
 
@@ -50,7 +50,8 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="What to print on stdout.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-              help="Directory for layers.csv, summary.json and utilization.png.")
+              help="Directory for layers.csv, stages.csv, summary.json and the figures (utilization.png, "
+                   "cycles_energy.png, stages.png).")
 @friendly_errors
 def run(net: str, hw: str, fmt: str, out: Path | None) -> None:
     """Simulate one network on one accelerator and report per-layer results."""
@@ -58,14 +59,14 @@ def run(net: str, hw: str, fmt: str, out: Path | None) -> None:
     hardware = resolve_hardware(hw)
     results = simulate(network, hardware)
     if out is not None:
-        directory = prepare_dir(out)
-        from .report.plots import utilization_png
+        from .report.plots import run_figures
+        from .report.stages import stage_rows
 
         # Render everything before writing anything, so a failure leaves no partial report.
-        files = {"layers.csv": layers_csv(results), "summary.json": results_json(results),
-                 "utilization.png": utilization_png(results)}
-        for name, content in files.items():
-            write_atomic(directory / name, _writer(content))
+        files = {"layers.csv": layers_csv(results),
+                 "stages.csv": rows_csv(stage_rows(results), energy_suffix=results.units["energy_column_suffix"]),
+                 "summary.json": results_json(results), **run_figures(results)}
+        _write_files(out, files)
     if fmt == "csv":
         click.echo(layers_csv(results), nl=False)
     elif fmt == "json":
@@ -75,13 +76,184 @@ def run(net: str, hw: str, fmt: str, out: Path | None) -> None:
         click.echo()
         click.echo(totals_text(results))
         if out is not None:
-            click.echo(f"wrote     {out}/layers.csv, summary.json, utilization.png")
+            click.echo(f"wrote     {out}/: {', '.join(files)}")
 
 
-def _writer(content: str | bytes):
-    if isinstance(content, str):
-        return content
-    return lambda path: path.write_bytes(content)
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="What to print on stdout.")
+@friendly_errors
+def nets(fmt: str) -> None:
+    """List the network zoo: layers, MACs, weights and parameters of each network."""
+    from .report.catalog import ZOO_COLUMNS, zoo_rows, zoo_text
+
+    rows = zoo_rows()
+    if fmt == "csv":
+        click.echo(rows_csv(rows, ZOO_COLUMNS), nl=False)
+    elif fmt == "json":
+        click.echo(json_text(rows), nl=False)
+    else:
+        click.echo(zoo_text(rows))
+
+
+@main.command()
+@click.argument("net")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="What to print on stdout.")
+@friendly_errors
+def show(net: str, fmt: str) -> None:
+    """Print a network's layers: name, op, stage, shape, MACs, weights.
+
+    NET is a zoo name (see `sqnxt-sim nets`) or a path to a network .yaml / .onnx file.
+    """
+    from .report.catalog import LAYER_COLUMNS, layer_rows, network_text
+
+    try:
+        network = load_network(net)
+    except InputError as error:
+        if error.source != "--net":
+            raise
+        raise InputError("NET", error.field, error.problem) from None  # `show` takes a positional NET
+    if fmt == "csv":
+        click.echo(rows_csv(layer_rows(network), LAYER_COLUMNS), nl=False)
+    elif fmt == "json":
+        click.echo(json_text({"name": network.name, "display_name": network.display_name,
+                              "reconstruction": network.reconstruction, "description": network.description,
+                              "macs": network.macs, "weights": network.weights, "parameters": network.parameters,
+                              "layers": layer_rows(network)}), nl=False)
+    else:
+        click.echo(network_text(network))
+
+
+@main.command()
+@click.option("--net", "nets_", multiple=True, required=True,
+              help="Network to compare (repeat: --net A --net B ...). Ratios are against the first.")
+@click.option("--hw", "hws", multiple=True, default=("32pe_os",), show_default=True,
+              help="Hardware config (repeat for several).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="What to print on stdout.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Directory for comparison.csv, comparison.json and the figures (totals.png, stages.png, "
+                   "layers_<config>.png).")
+@friendly_errors
+def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | None) -> None:
+    """Compare networks on one or more configs: totals, and ratios against the first network."""
+    from .report import compare as comparing
+
+    comparison = comparing.compare(list(nets_), list(hws))
+    if out is not None:
+        files = comparing.comparison_files(comparison)
+        _write_files(out, files)
+    if fmt == "csv":
+        click.echo(comparing.comparison_csv(comparison), nl=False)
+    elif fmt == "json":
+        click.echo(comparing.comparison_json(comparison), nl=False)
+    else:
+        click.echo(comparing.comparison_text(comparison))
+        if out is not None:
+            click.echo(f"wrote {out}/: {', '.join(files)}")
+
+
+@main.command()
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("reports/study"), show_default=True,
+              help="Directory for report.md, its figures and the CSV tables.")
+@click.option("--hw", "hws", multiple=True,
+              help="Hardware config to include (repeat; default: every shipped config).")
+@friendly_errors
+def reproduce(out: Path, hws: tuple[str, ...]) -> None:
+    """Reproduce the SqueezeNext study: v1..v5 and the baselines on the shipped configs, as a report."""
+    from .report.study import run_study, study_files, study_findings, study_summary
+
+    study = run_study(list(hws) or None)
+    facts = study_findings(study)
+    files = study_files(study, facts)
+    _write_files(out, files)
+    click.echo(study_summary(study, facts))
+    figures = sum(name.endswith(".png") for name in files)
+    tables = sum(name.endswith(".csv") for name in files)
+    click.echo(f"wrote     {out / 'report.md'} with {figures} figures, {tables} CSV tables and findings.json")
+
+
+@main.command()
+@click.option("--net", "nets_", multiple=True, required=True, help="Network to sweep (repeat for several).")
+@click.option("--hw", "hw", default="32pe_os", show_default=True, help="Base hardware config the grid modifies.")
+@click.option("--grid", "grid_path", required=True, type=click.Path(path_type=Path),
+              help="YAML mapping dotted hardware keys to lists of values; the sweep is their cross product.")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Directory for sweep.csv (one row per network x config), pareto.csv, pareto.png "
+                   "and, with --per-layer, sweep_layers.csv.")
+@click.option("--per-layer", is_flag=True, help="Also write one row per layer (sweep_layers.csv).")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Local worker processes.")
+@click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run the sweep on a cluster.")
+@click.option("--chunk", type=click.IntRange(1, 1_000_000), default=512, show_default=True,
+              help="Configurations per engine call (bounds memory).")
+@friendly_errors
+def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
+          scheduler: str | None, chunk: int) -> None:
+    """Design-space sweep: networks x every combination of a grid of hardware values."""
+    import time
+
+    from .engine.energy import unit_label
+    from .engine.simulate import prepare
+    from .report.sweep_output import front_text, write_sweep
+    from .sweep import execute, load_grid, validate_grid
+
+    workloads = [prepare(load_network(name)) for name in nets_]
+    base = resolve_hardware(hw)
+    grid = load_grid(grid_path)
+    validate_grid(base, grid)
+    if per_layer and out is None:
+        raise InputError("--per-layer", None, "needs --out DIR (per-layer rows go to sweep_layers.csv)")
+    directory = prepare_dir(out) if out is not None else None
+    started = time.perf_counter()
+    chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk)
+    title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.keys)})"
+    with click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,
+                           hidden=grid.size <= chunk or not sys.stderr.isatty()) as bar:
+        def advancing():
+            for result in chunks:
+                yield result
+                bar.update(result.stop - result.start)
+
+        summary = write_sweep(directory, advancing(), grid.size, unit_label(base.energy), title, per_layer)
+    elapsed = time.perf_counter() - started
+    click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
+               f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")
+    click.echo(front_text(summary.fronts, grid.keys))
+    if directory is not None:
+        click.echo(f"wrote     {directory}/: sweep.csv{', sweep_layers.csv' if per_layer else ''}, pareto.csv, pareto.png, sweep_summary.json")
+    if summary.interrupted:
+        click.echo(f"sqnxt-sim: interrupted; the {summary.rows:,} rows finished are in the files", err=True)
+        sys.exit(130)
+
+
+@main.command("export")
+@click.argument("net")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random weights written.")
+@friendly_errors
+def export_(net: str, target: Path, seed: int) -> None:
+    """Export a network to an ONNX model (needs the onnx extra): sqnxt-sim export NET OUT.onnx"""
+    from .workload.onnx_export import export_onnx
+
+    path = export_onnx(load_network(net), target, seed=seed)
+    click.echo(f"wrote     {path}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["network", "hw"]))
+@friendly_errors
+def schema(kind: str) -> None:
+    """Print the JSON Schema of network files (network) or hardware configs (hw)."""
+    from .schema import json_schema_text
+
+    click.echo(json_schema_text(kind), nl=False)
+
+
+def _write_files(out: Path, files: dict[str, str | bytes]) -> None:
+    """Write already-rendered files into ``out`` (created if needed): all of them or none."""
+    write_report(prepare_dir(out), files)
 
 
 if __name__ == "__main__":
