@@ -79,8 +79,6 @@ def test_squeezenext_on_a_256x256_array_with_every_dataflow():
         assert 0 < results.totals["utilization"] <= 1
 
 
-@pytest.mark.xfail(strict=True, reason="engine (not the loaders): PE-cycles = cycles x PEs is an int64 product "
-                   "that wraps past 9.2e18; utilization and the loss shares come out as 0")
 def test_extreme_but_valid_inputs_give_sane_numbers_or_an_input_error():
     """Both files pass validation; the result must add up (utilization + losses = 1) or the
     simulation must refuse with an InputError, never wrap around silently.

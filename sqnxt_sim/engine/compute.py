@@ -60,7 +60,7 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> Co
     ew_cycles = -(-table.elementwise_ops // (pes * cores))
     is_mac = table.has_macs
     cycles = np.where(is_mac, pick["cycles"], ew_cycles)
-    chip = cores * pes
+    chip = np.multiply(cores, pes, dtype=np.float64)  # PE-cycle products can pass 2^63
     zero = np.zeros(np.broadcast_shapes(np.shape(cycles), table.macs.shape), dtype=np.int64)
 
     def mac_only(value):
@@ -81,7 +81,7 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> Co
         small_dims=mac_only(pick["small"]),
         fold_remainder=mac_only(pick["fold"]),
         fill_drain=mac_only(pick["fill"]),
-        core_imbalance=mac_only(cores * pick["cycles"] * pes - pick["busy"]),
+        core_imbalance=mac_only(chip * pick["cycles"] - pick["busy"]),
         non_mac=np.where(is_mac, 0, cycles * chip) + zero,
         streaming=mac_only(pick["stream"]),
         counts={level: {op: mac_only(v) for op, v in pick[level].items()} for level in LEVEL_TABLES},
@@ -118,7 +118,7 @@ def _pieces_by_pixels(m, d, f, g, cores):
 
 def _evaluate(dataflow, pieces, rows, cols):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
-    pes = rows * cols
+    pes = np.multiply(rows, cols, dtype=np.float64)  # PE-cycle sums are float64: no int64 wrap-around
     out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0, "busiest_macs": 0}
     for level in LEVEL_TABLES:
         out[level] = {}

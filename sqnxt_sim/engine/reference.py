@@ -233,13 +233,16 @@ def _traffic(layer: Layer, res: dict[str, Any], stage_words: Fraction) -> dict[s
     weight_passes = 1
     chunk = stage_words / 2
     if inputs + weights > stage_words and inputs and weights:
-        weights_outer = weights + inputs * math.ceil(weights / chunk)
-        inputs_outer = inputs + weights * math.ceil(inputs / chunk)
+        # At most K channel chunks and N*P*Q pixel chunks (docs/model.md).
+        weight_chunks = min(math.ceil(weights / chunk), layer.k)
+        input_chunks = min(math.ceil(inputs / chunk), layer.n * layer.p * layer.q)
+        weights_outer = weights + inputs * weight_chunks
+        inputs_outer = inputs + weights * input_chunks
         # INTERPRETATION: on a tie, weights outer.
         if weights_outer <= inputs_outer:
-            input_passes = math.ceil(weights / chunk)
+            input_passes = weight_chunks
         else:
-            weight_passes = math.ceil(inputs / chunk)
+            weight_passes = input_chunks
     read["ifmap"] = inputs * input_passes
     read["filter"] = weights * weight_passes
     if not output_on_chip:

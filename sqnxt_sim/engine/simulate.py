@@ -59,7 +59,7 @@ def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: Hardwa
     """Whole-network numbers per configuration (arrays of shape (configs,))."""
     cycles = columns["cycles"].sum(axis=-1)
     macs = int(table.macs.sum())
-    pe_cycles = cycles * hw.chip_pes[:, 0]
+    pe_cycles = cycles.astype(np.float64) * hw.chip_pes[:, 0]
     safe_cycles = np.maximum(cycles, 1)
     mac_weight = table.macs / max(macs, 1)
     totals = {
@@ -90,7 +90,7 @@ def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> 
     write_bytes = _bytes(traffic.write_words, hw.word_bits)
     cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.transfer_steps, hw.bandwidth)
     stall = cycles - cost.cycles
-    pe_cycles = cycles * hw.chip_pes
+    pe_cycles = cycles.astype(np.float64) * hw.chip_pes  # can pass 2^63 on huge chips
     safe = np.maximum(pe_cycles, 1)
 
     def share(part):
@@ -106,7 +106,7 @@ def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> 
         "loss_fold_remainder": share(cost.fold_remainder),
         "loss_fill_drain": share(cost.fill_drain),
         "loss_core_imbalance": share(cost.core_imbalance),
-        "loss_memory_stall": share(stall * hw.chip_pes),
+        "loss_memory_stall": share(stall.astype(np.float64) * hw.chip_pes),
         # A layer with no cycles at all (concat, ReLU) does no MAC work by definition.
         "loss_non_mac": np.where(pe_cycles > 0, share(cost.non_mac), np.where(table.has_macs, 0.0, 1.0)),
     }

@@ -11,9 +11,10 @@ The global buffer (``global_buffer_kib``, shared by all cores) is split in two h
 
 Tiling, when the streamed weights W and streamed input I do not fit in S together:
 
-* weights outer: W in ceil(W / (S/2)) chunks of output channels; the input is read once per
-  chunk, the weights once;
-* input outer: I in ceil(I / (S/2)) chunks of pixels; the weights are read once per chunk.
+* weights outer: W in min(ceil(W / (S/2)), K) chunks of output channels; the input is read
+  once per chunk, the weights once;
+* input outer: I in min(ceil(I / (S/2)), N*P*Q) chunks of output pixels; the weights are read
+  once per chunk.
 
 The cheaper order is taken. Partial sums spill only if one output channel's reduction
 (C*R*S weights) exceeds S/2: then each output is written and read back once for every extra
@@ -33,9 +34,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .layer_table import LayerTable
 from .liveness import ActivationPlan
 
+MAX_CYCLES = 2.0**62  # PE-cycle products are taken in float64; cycle counts stay int64
 RESIDENT_SHARE = 0.5  # of the global buffer, for activations that stay on chip
 
 
@@ -73,8 +76,11 @@ def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words) -> Dra
 
     weights = table.weights
     fits = streamed_input + weights <= staging
-    weight_chunks = np.maximum(np.ceil(weights / tile), 1)
-    input_chunks = np.maximum(np.ceil(streamed_input / tile), 1)
+    # Weight chunks are sets of output channels, input chunks sets of output pixels: there are
+    # at most K and N*P*Q of them. A single channel or pixel too big for a tile splits the
+    # reduction instead (the partial-sum spill below), not the other operand's passes.
+    weight_chunks = np.clip(np.ceil(weights / tile), 1, np.maximum(table.k, 1))
+    input_chunks = np.clip(np.ceil(streamed_input / tile), 1, np.maximum(table.pixels, 1))
     weights_outer = weights + streamed_input * weight_chunks
     input_outer = weights * input_chunks + streamed_input
     use_input_outer = ~fits & (input_outer < weights_outer)
@@ -106,4 +112,8 @@ def stalled_cycles(compute, read_bytes, write_bytes, steps, bandwidth):
     steps = np.maximum(steps, 1)
     exposed = (read_bytes + write_bytes) / steps / bandwidth
     total = np.maximum(compute, (read_bytes + write_bytes) / bandwidth) + exposed
+    if np.any(total > MAX_CYCLES):
+        raise InputError("--hw", "memory.dram_bandwidth_bytes_per_cycle",
+                         f"a layer would take {float(np.max(total)):.3g} cycles, more than the 2^62 the simulator "
+                         "counts; raise the bandwidth or shrink the layer")
     return np.maximum(np.ceil(total - 1e-9), compute).astype(np.int64)
