@@ -23,7 +23,7 @@ def json_schema(kind: str) -> dict:
         raise InputError("schema", None, f"unknown schema '{kind}'; choose one of: {', '.join(SCHEMAS)}")
     model, title = SCHEMAS[kind]
     schema = TypeAdapter(model).json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": title}
 
 
 def json_schema_text(kind: str) -> str:

@@ -27,7 +27,7 @@ def _not_bool(value: Any) -> Any:
 
 Count = Annotated[int, Field(gt=0, le=65_536, strict=True)]
 Number = BeforeValidator(_not_bool)
-Cost = Annotated[float, Number, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Cost = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False), Number]
 
 
 class Dataflow(str, Enum):
@@ -52,10 +52,10 @@ class PEArray(_Strict):
 
 class Memory(_Strict):
     register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = 512  # per PE
-    global_buffer_kib: Annotated[float, Number, Field(gt=0, le=1 << 30, allow_inf_nan=False)] = 128
+    global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = 128
     # Shared by all cores; null means unlimited (compute-only timing). The lower bound (like
     # the clock's) rules out values such as 1e-300 that make times infinite.
-    dram_bandwidth_bytes_per_cycle: Annotated[float, Number, Field(ge=1e-3, le=1e9, allow_inf_nan=False)] | None = None
+    dram_bandwidth_bytes_per_cycle: Annotated[float, Field(ge=1e-3, le=1e9, allow_inf_nan=False), Number] | None = None
 
 
 class Energy(_Strict):
@@ -75,7 +75,7 @@ class Hardware(_Strict):
     pe_array: PEArray
     cores: Count = 1
     dataflow: Dataflow = Dataflow.OS
-    clock_mhz: Annotated[float, Number, Field(ge=1e-3, le=1e6, allow_inf_nan=False)] = 500.0
+    clock_mhz: Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False), Number] = 500.0
     word_bits: Annotated[int, Field(gt=0, le=64, strict=True)] = 16
     memory: Memory = Memory()
     energy: Energy = Energy()
