@@ -11,7 +11,7 @@ import click
 from .engine.simulate import simulate
 from .errors import InputError, SqnxtError
 from .hardware.load import resolve_hardware
-from .outputs import prepare_dir, write_report
+from .outputs import check_out_dir, prepare_dir, write_report
 from .report.export import json_text, layers_csv, results_json, rows_csv
 from .report.table import layer_table_text, totals_text
 from .workload.load import load_network
@@ -52,10 +52,14 @@ def main() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Directory for layers.csv, stages.csv, summary.json and the figures (utilization.png, "
                    "cycles_energy.png, stages.png).")
+@click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
+              help="Batch size (default: the network file's, 1 for the zoo).")
 @friendly_errors
-def run(net: str, hw: str, fmt: str, out: Path | None) -> None:
+def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> None:
     """Simulate one network on one accelerator and report per-layer results."""
-    network = load_network(net)
+    if out is not None:
+        check_out_dir(out)  # a bad --out is reported before any work
+    network = load_network(net, batch=batch)
     hardware = resolve_hardware(hw)
     results = simulate(network, hardware)
     if out is not None:
@@ -135,12 +139,16 @@ def show(net: str, fmt: str) -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Directory for comparison.csv, comparison.json and the figures (totals.png, stages.png, "
                    "layers_<config>.png).")
+@click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
+              help="Batch size (default: the network file's, 1 for the zoo).")
 @friendly_errors
-def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | None) -> None:
+def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | None, batch: int | None) -> None:
     """Compare networks on one or more configs: totals, and ratios against the first network."""
     from .report import compare as comparing
 
-    comparison = comparing.compare(list(nets_), list(hws))
+    if out is not None:
+        check_out_dir(out)
+    comparison = comparing.compare(list(nets_), list(hws), batch=batch)
     if out is not None:
         files = comparing.comparison_files(comparison)
         _write_files(out, files)
@@ -164,6 +172,7 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
     """Reproduce the SqueezeNext study: v1..v5 and the baselines on the shipped configs, as a report."""
     from .report.study import run_study, study_files, study_findings, study_summary
 
+    check_out_dir(out)
     study = run_study(list(hws) or None)
     facts = study_findings(study)
     files = study_files(study, facts)
@@ -188,9 +197,11 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run the sweep on a cluster.")
 @click.option("--chunk", type=click.IntRange(1, 1_000_000), default=512, show_default=True,
               help="Configurations per engine call (bounds memory).")
+@click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
+              help="Batch size (default: the network file's, 1 for the zoo).")
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
-          scheduler: str | None, chunk: int) -> None:
+          scheduler: str | None, chunk: int, batch: int | None) -> None:
     """Design-space sweep: networks x every combination of a grid of hardware values."""
     import time
 
@@ -199,7 +210,9 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     from .report.sweep_output import front_text, write_sweep
     from .sweep import execute, load_grid, validate_grid
 
-    workloads = [prepare(load_network(name)) for name in nets_]
+    if out is not None:
+        check_out_dir(out)
+    workloads = [prepare(load_network(name, batch=batch)) for name in nets_]
     base = resolve_hardware(hw)
     grid = load_grid(grid_path)
     validate_grid(base, grid)

@@ -97,3 +97,17 @@ def test_out_that_is_a_file(tmp_path):
     result = invoke(*MAIN, "--out", str(target))
     assert result.exit_code == 2 and "not a directory" in result.output
     assert target.read_text() == "keep me"
+
+
+def test_batch_option_scales_macs_not_weights():
+    # Batch 4: every layer does 4x the MACs (N multiplies M = N*P*Q); weights are shared.
+    data = json.loads(invoke(*MAIN, "--batch", "4", "--format", "json").output)
+    assert data["totals"]["macs"] == 4 * 277_999_808
+    assert data["totals"]["weights"] == 705_728
+
+
+def test_bad_out_is_reported_before_any_work(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = invoke("compare", "--net", "sqnxt23_v1", "--net", "sqnxt23_v5", "--out", str(blocker / "sub"))
+    assert result.exit_code == 2 and "is not a directory" in result.output

@@ -52,13 +52,13 @@ class Comparison:
         return suffixes.pop() if len(suffixes) == 1 else None
 
 
-def compare(networks: Sequence[Network | str], hardware: Sequence[Hardware | str]) -> Comparison:
+def compare(networks: Sequence[Network | str], hardware: Sequence[Hardware | str], batch: int | None = None) -> Comparison:
     """Simulate every network on every config. Names are loaded (zoo names, shipped configs, paths)."""
     if not networks:
         raise InputError("--net", None, "give at least one network")
     if not hardware:
         raise InputError("--hw", None, "give at least one hardware config")
-    nets = tuple(net if isinstance(net, Network) else load_network(net) for net in networks)
+    nets = tuple(net if isinstance(net, Network) else load_network(net, batch=batch) for net in networks)
     hws = tuple(hw if isinstance(hw, Hardware) else resolve_hardware(hw) for hw in hardware)
     _unique([net.name for net in nets], "--net", "network")
     _unique([hw.name for hw in hws], "--hw", "hardware config")

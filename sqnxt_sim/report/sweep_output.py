@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..outputs import write_atomic
+from ..outputs import write_report
 from ..sweep import ChunkResult, pareto_front
 
 SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
@@ -122,13 +122,14 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
     summary = SweepSummary(done, total, rows, interrupted, tracker.fronts)
     if directory is not None and rows:
         front_rows = [row for network in tracker.fronts for row in tracker.fronts[network]]
-        write_atomic(directory / "pareto.csv", _csv_text(front_rows))
-        png = pareto_png(tracker, energy_unit, title)
-        write_atomic(directory / "pareto.png", lambda path: path.write_bytes(png))
-        write_atomic(directory / "sweep_summary.json", json.dumps({
-            "configurations_done": done, "configurations_total": total, "rows": rows,
-            "interrupted": interrupted, "energy_unit": energy_unit,
-        }, indent=2) + "\n")
+        write_report(directory, {
+            "pareto.csv": _csv_text(front_rows),
+            "pareto.png": pareto_png(tracker, energy_unit, title),
+            "sweep_summary.json": json.dumps({
+                "configurations_done": done, "configurations_total": total, "rows": rows,
+                "interrupted": interrupted, "energy_unit": energy_unit,
+            }, indent=2) + "\n",
+        })
     return summary
 
 

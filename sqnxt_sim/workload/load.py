@@ -22,25 +22,37 @@ def zoo_names() -> list[str]:
     return sorted(path.stem for path in data_dir("networks").glob("*.yaml"))
 
 
-def load_network(name_or_path: str | Path) -> Network:
-    """A zoo name (``sqnxt23_v1``) or a path to a ``.yaml``/``.yml``/``.onnx`` file."""
+def load_network(name_or_path: str | Path, batch: int | None = None) -> Network:
+    """A zoo name (``sqnxt23_v1``) or a path to a ``.yaml``/``.yml``/``.onnx`` file.
+
+    ``batch`` overrides the batch size the file gives (YAML ``input.batch``, the ONNX input's
+    first dimension).
+    """
     text = str(name_or_path)
     if not text.strip():
         raise InputError("--net", None, "no network given (empty name)")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 1_000_000):
+        raise InputError("--batch", None, f"must be an integer from 1 to 1,000,000, got {batch!r}")
     path = Path(text)
     if path.suffix.lower() == ".onnx":
         from .onnx_import import load_onnx  # optional extra; imported only when asked for
 
-        return load_onnx(path)
+        return load_onnx(path, batch=batch)
     if path.suffix.lower() in (".yaml", ".yml") or path_exists(path):
-        return network_from_dict(read_yaml_mapping(path), str(path))
+        return network_from_dict(_with_batch(read_yaml_mapping(path), batch), str(path))
     zoo_file = data_dir("networks") / f"{text}.yaml"
     if "/" not in text and path_exists(zoo_file):
-        return network_from_dict(read_yaml_mapping(zoo_file), str(zoo_file))
+        return network_from_dict(_with_batch(read_yaml_mapping(zoo_file), batch), str(zoo_file))
     names = zoo_names()
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     hint = f"did you mean {', '.join(close)}?" if close else f"known networks: {', '.join(names)}"
     raise InputError("--net", None, f"unknown network {one_line_text(text, 80)!r} and no such file; {hint}")
+
+
+def _with_batch(data: dict[str, Any], batch: int | None) -> dict[str, Any]:
+    if batch is None or not isinstance(data.get("input"), dict):
+        return data  # a malformed input section is reported by the validation that follows
+    return {**data, "input": {**data["input"], "batch": batch}}
 
 
 def network_from_dict(data: dict[str, Any], source: str = "<dict>") -> Network:
