@@ -18,6 +18,11 @@ from .workload.load import load_network
 
 EXIT_BAD_INPUT = 2
 
+format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+                             show_default=True, help="What to print on stdout.")
+batch_option = click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
+                            help="Batch size (default: the network file's, 1 for the zoo).")
+
 
 def friendly_errors(command):
     """Our own errors become one line on stderr and exit status 2, never a traceback."""
@@ -47,13 +52,11 @@ def main() -> None:
               help="Zoo network name or path to a network .yaml / .onnx file.")
 @click.option("--hw", "hw", default="32pe_os", show_default=True,
               help="Hardware config: path to a .yaml file or a shipped config name.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="What to print on stdout.")
+@format_option
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Directory for layers.csv, stages.csv, summary.json and the figures (utilization.png, "
                    "cycles_energy.png, stages.png).")
-@click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
-              help="Batch size (default: the network file's, 1 for the zoo).")
+@batch_option
 @friendly_errors
 def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> None:
     """Simulate one network on one accelerator and report per-layer results."""
@@ -84,8 +87,7 @@ def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> Non
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="What to print on stdout.")
+@format_option
 @friendly_errors
 def nets(fmt: str) -> None:
     """List the network zoo: layers, MACs, weights and parameters of each network."""
@@ -102,8 +104,7 @@ def nets(fmt: str) -> None:
 
 @main.command()
 @click.argument("net")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="What to print on stdout.")
+@format_option
 @friendly_errors
 def show(net: str, fmt: str) -> None:
     """Print a network's layers: name, op, stage, shape, MACs, weights.
@@ -134,13 +135,11 @@ def show(net: str, fmt: str) -> None:
               help="Network to compare (repeat: --net A --net B ...). Ratios are against the first.")
 @click.option("--hw", "hws", multiple=True, default=("32pe_os",), show_default=True,
               help="Hardware config (repeat for several).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="What to print on stdout.")
+@format_option
 @click.option("--out", "out", type=click.Path(path_type=Path), default=None,
               help="Directory for comparison.csv, comparison.json and the figures (totals.png, stages.png, "
                    "layers_<config>.png).")
-@click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
-              help="Batch size (default: the network file's, 1 for the zoo).")
+@batch_option
 @friendly_errors
 def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | None, batch: int | None) -> None:
     """Compare networks on one or more configs: totals, and ratios against the first network."""
@@ -197,8 +196,7 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run the sweep on a cluster.")
 @click.option("--chunk", type=click.IntRange(1, 1_000_000), default=512, show_default=True,
               help="Configurations per engine call (bounds memory).")
-@click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
-              help="Batch size (default: the network file's, 1 for the zoo).")
+@batch_option
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
           scheduler: str | None, chunk: int, batch: int | None) -> None:
