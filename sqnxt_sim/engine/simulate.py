@@ -241,6 +241,8 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "description": network.description,
         "source": network.source,
         "unmodelled": [dict(op) for op in network.unmodelled],
+        "input": {"batch": network.input_layer.n, "channels": network.input_layer.k,
+                  "height": network.input_layer.p, "width": network.input_layer.q},
     }
     hardware_info = hw.model_dump(mode="json")
     hardware_info["total_pes"] = hw.pes
