@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..hardware.config import Energy
+
+if TYPE_CHECKING:
+    from .hardware_arrays import HardwareArrays
 
 LEVELS = ("mac", "register_file", "inter_pe", "global_buffer", "dram")
 
@@ -18,8 +23,11 @@ def unit_suffix(energy: Energy) -> str:
     return "pJ" if energy.unit == "pJ" else "macnorm"
 
 
-def energy_by_level(costs: Energy, compute_ops, rf: dict, inter_pe: dict, gb: dict, dram: dict) -> dict[str, dict[str, np.ndarray]]:
+def energy_by_level(costs: "Energy | HardwareArrays", compute_ops, rf: dict, inter_pe: dict, gb: dict, dram: dict) -> dict[str, dict[str, np.ndarray]]:
     """Energy of each level, split by operand (``compute`` for the MAC/ALU level).
+
+    ``costs`` has one attribute per level (mac, register_file, ...): scalars of a Hardware's
+    energy table, or (configs, 1) columns of HardwareArrays.
 
     ``gb`` and ``dram`` hold words read plus written per operand.
     """

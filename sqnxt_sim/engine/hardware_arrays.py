@@ -41,10 +41,6 @@ class HardwareArrays:
     def chip_pes(self) -> np.ndarray:
         return self.pes * self.cores
 
-    @property
-    def count(self) -> int:
-        return self.rows.shape[0]
-
     def presets_needed(self) -> tuple[Dataflow, ...]:
         codes = set(np.unique(self.dataflow).tolist())
         if DATAFLOW_CODES[Dataflow.BEST] in codes:

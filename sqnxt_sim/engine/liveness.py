@@ -6,7 +6,7 @@ Every layer output is a tensor. Concat and fused ReLU produce no new data: their
 shares storage with their inputs, so the inputs and the output form one *storage group*
 (union-find over those edges). A group is live from the first step any member is produced
 to the last step any member is read; a residual shortcut therefore stays live across its
-whole block. ``live_words[i]`` is the total size of all groups live while layer i runs, and
+whole block. The live set while layer i runs is the total size of all groups live then, and
 a group may stay on chip if the live set fits during its whole lifetime:
 ``max_live_words[group] <= budget``. That rule is monotone: a bigger buffer keeps a superset
 of tensors on chip. The network input starts in DRAM and never counts as resident.
@@ -33,7 +33,6 @@ class ActivationPlan:
     read_words: np.ndarray  # (E,) ... its size in words
     write_words: np.ndarray  # (L,) words a layer writes (0 for alias layers)
     is_network_output: np.ndarray  # (L,) bool: result leaves the chip whatever the buffer
-    live_words: np.ndarray  # (L,) live activation words while each layer runs
     reads_start: np.ndarray  # (L,) reads of layer i are read_*[reads_start[i]:reads_end[i]]
     reads_end: np.ndarray
 
@@ -113,5 +112,4 @@ def activation_plan(network: Network) -> ActivationPlan:
         read_words=np.array(read_words, dtype=np.int64),
         write_words=writes,
         is_network_output=np.array([g in output_groups for g in group[: len(order)].tolist()], dtype=bool),
-        live_words=live,
     )

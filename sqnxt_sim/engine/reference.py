@@ -397,8 +397,8 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
     steps = math.ceil(ops / (hw.pe_array.rows * hw.pe_array.cols))
     cycles, bound = _stalled_cycles(compute, dram_bytes, steps, hw.memory.dram_bandwidth_bytes_per_cycle)
     stall = cycles - compute
-    # INTERPRETATION: non-MAC layers report the core split 'channels' (the tie default).
-    row: dict[str, Any] = {"dataflow": "-", "core_split": "channels", "cycles": cycles, "compute_cycles": compute,
+    # Non-MAC layers are not split by channels or pixels (docs/model.md): '-'.
+    row: dict[str, Any] = {"dataflow": "-", "core_split": "-", "cycles": cycles, "compute_cycles": compute,
                            "stall_cycles": stall, "folds": 0}
     row["utilization"] = 0.0
     row["spatial_utilization"] = 0.0
@@ -412,7 +412,7 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
         # INTERPRETATION: a free layer (concat, ReLU: no cycles) keeps utilization + shares = 1
         # by putting its (empty) share on the non-MAC cause.
         row["loss_non_mac"] = 1.0
-    row["bound"] = bound
+    row["bound"] = bound if cycles else "-"  # a free layer is bound by nothing
     gb_read = dict.fromkeys(OPERANDS, 0)
     gb_write = dict.fromkeys(OPERANDS, 0)
     if layer.op in (Op.MAXPOOL, Op.AVGPOOL, Op.ADD):

@@ -86,8 +86,11 @@ def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: Hardwa
 
 def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> dict:
     cost: ComputeCost = compute_cost(table, preset, hw.rows, hw.cols, hw.cores)
-    read_bytes = _bytes(traffic.read_words, hw.word_bits)
-    write_bytes = _bytes(traffic.write_words, hw.word_bits)
+    # Each operand column is rounded up to whole bytes; the totals are their sums.
+    read_by_operand = {op: _bytes(words, hw.word_bits) for op, words in traffic.read.items()}
+    write_by_operand = {op: _bytes(words, hw.word_bits) for op, words in traffic.write.items()}
+    read_bytes = sum(read_by_operand.values())
+    write_bytes = sum(write_by_operand.values())
     cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.transfer_steps, hw.bandwidth)
     stall = cycles - cost.cycles
     pe_cycles = cycles.astype(np.float64) * hw.chip_pes  # can pass 2^63 on huge chips
@@ -128,8 +131,8 @@ def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> 
         out[f"gb_read_{op}_words"] = gb_read[op]
         out[f"gb_write_{op}_words"] = gb_write[op]
     for op in traffic.read:
-        out[f"dram_read_{op}_bytes"] = _bytes(traffic.read[op], hw.word_bits)
-        out[f"dram_write_{op}_bytes"] = _bytes(traffic.write[op], hw.word_bits)
+        out[f"dram_read_{op}_bytes"] = read_by_operand[op]
+        out[f"dram_write_{op}_bytes"] = write_by_operand[op]
     out["gb_read_words"] = sum(gb_read.values())
     out["gb_write_words"] = sum(gb_write.values())
     out["dram_read_bytes"] = read_bytes
@@ -206,9 +209,9 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "spatial_utilization": columns["spatial_utilization"],
         "temporal_utilization": columns["temporal_utilization"],
         **{name: columns[name] for name in LOSS_COLUMNS},
-        "bound": np.where(columns["memory_bound"], "memory", "compute"),
+        "bound": np.where(columns["cycles"] == 0, "-", np.where(columns["memory_bound"], "memory", "compute")),
         "folds": columns["folds"],
-        "core_split": np.where(columns["split_by_pixels"], "pixels", "channels"),
+        "core_split": np.where(table.has_macs, np.where(columns["split_by_pixels"], "pixels", "channels"), "-"),
         "busiest_core_utilization": columns["busiest_core_utilization"],
         "gb_read_words": columns["gb_read_words"],
         "gb_write_words": columns["gb_write_words"],

@@ -51,14 +51,6 @@ class DramTraffic:
     input_resident: np.ndarray  # bool: every input of the layer came from the buffer
     output_resident: np.ndarray  # bool: the output stays on chip
 
-    @property
-    def read_words(self) -> np.ndarray:
-        return sum(self.read.values())
-
-    @property
-    def write_words(self) -> np.ndarray:
-        return sum(self.write.values())
-
 
 def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words) -> DramTraffic:
     """DRAM words per layer for a global buffer of ``capacity_words`` (scalar, or a column of

@@ -99,10 +99,6 @@ class Hardware(_Strict):
     def pes(self) -> int:
         return self.pe_array.pes * self.cores
 
-    @property
-    def word_bytes(self) -> float:
-        return self.word_bits / 8
-
 
 def hardware_from_dict(data: dict[str, Any], source: str = "<dict>") -> Hardware:
     if not isinstance(data, dict):

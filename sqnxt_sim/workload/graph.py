@@ -180,20 +180,3 @@ def _window(h, w, r, s, sh, sw, ph, pw, ceil, fail) -> tuple[int, int]:
     if r > h + 2 * ph or s > w + 2 * pw:
         raise fail("kernel", f"kernel {r}x{s} is larger than the padded input {h + 2 * ph}x{w + 2 * pw}")
     return conv_output_size(h, r, sh, ph, ceil), conv_output_size(w, s, sw, pw, ceil)
-
-
-def stages(network: Network) -> list[str]:
-    """Stage labels in order of first appearance (layers without one fall back to their op)."""
-    seen: dict[str, None] = {}
-    for layer in network.layers:
-        seen.setdefault(layer.stage or layer.op.value)
-    return list(seen)
-
-
-def iter_live_ranges(network: Network) -> Iterable[tuple[str, int, int]]:
-    """(tensor, produced at, last read at) in execution-order indices; -1 is the input."""
-    index = {name: i for i, name in enumerate(network.order)}
-    index[INPUT] = -1
-    for name in (INPUT, *network.order):
-        readers = [index[c] for c in network.graph.successors(name)]
-        yield name, index[name], max(readers, default=index[name])

@@ -156,7 +156,15 @@ EDGE_NETWORKS = {
         {"name": "pool", "op": "maxpool", "kernel": 2, "inputs": ["pw"]},
         {"name": "fc", "op": "fc", "out_features": 300, "inputs": ["pool"]},
     ],
+    # Odd sizes (3 x 7 x 7 input, 5 and 3 channels): word counts that are not multiples of 8,
+    # so with 7- or 12-bit words every operand column rounds to whole bytes on its own.
+    "odd": [
+        _conv("a", "input", 5, 3), _conv("b", "a", 3), {"name": "sum", "op": "add", "inputs": ["b", "input"]},
+        {"name": "fc", "op": "fc", "out_features": 7, "inputs": ["sum"]},
+    ],
 }
+EDGE_INPUTS = {"head": {"channels": 4, "height": 8, "width": 8, "batch": 2},
+               "odd": {"channels": 3, "height": 7, "width": 7}}
 
 EDGE_CONFIGS = {
     "3x5_best_gb1_bw7.7": {"pe_array": {"rows": 3, "cols": 5}, "dataflow": "best",
@@ -167,6 +175,10 @@ EDGE_CONFIGS = {
                               "memory": {"global_buffer_kib": 4}},
     "4x2_is_gb8_bw1": {"pe_array": {"rows": 4, "cols": 2}, "dataflow": "is",
                        "memory": {"global_buffer_kib": 8, "dram_bandwidth_bytes_per_cycle": 1}},
+    # 7-bit words: operand columns whose bits are not whole bytes are each rounded up, and the
+    # stall formula must use the same per-operand bytes.
+    "3x3_best_w7_gb2_bw3": {"pe_array": {"rows": 3, "cols": 3}, "dataflow": "best", "word_bits": 7,
+                            "memory": {"global_buffer_kib": 2, "dram_bandwidth_bytes_per_cycle": 3}},
 }
 
 
@@ -174,6 +186,6 @@ EDGE_CONFIGS = {
 @pytest.mark.parametrize("network", list(EDGE_NETWORKS))
 def test_graph_edge_cases_match_reference(network, config):
     net = network_from_dict({"name": network, "layers": EDGE_NETWORKS[network],
-                             "input": {"channels": 4, "height": 8, "width": 8, "batch": 2 if network == "head" else 1}})
+                             "input": EDGE_INPUTS.get(network, {"channels": 4, "height": 8, "width": 8})})
     hw = hardware_from_dict({"name": config, **EDGE_CONFIGS[config]})
     _check(simulate(net, hw).rows(), reference_simulate(net, hw))
