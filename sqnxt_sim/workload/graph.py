@@ -8,7 +8,6 @@ file's order wherever the graph allows it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
 import networkx as nx
 

@@ -9,7 +9,6 @@ import pytest
 import sqnxt_sim
 from sqnxt_sim import load_network, network_from_dict
 from sqnxt_sim.paths import data_dir
-from sqnxt_sim.workload.layer import Op
 from sqnxt_sim.yamlfile import read_yaml_mapping
 
 ZOO_ADDITIONS = [
