@@ -203,7 +203,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     """Design-space sweep: networks x every combination of a grid of hardware values."""
     import time
 
-    from .engine.energy import unit_label
+    from .engine.energy import unit_label, unit_suffix
     from .engine.simulate import prepare
     from .report.sweep_output import front_text, write_sweep
     from .sweep import execute, load_grid, validate_grid
@@ -216,7 +216,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     validate_grid(base, grid)
     if per_layer and out is None:
         raise InputError("--per-layer", None, "needs --out DIR (per-layer rows go to sweep_layers.csv)")
-    directory = prepare_dir(out) if out is not None else None
+    directory = out  # created by write_sweep with the first finished rows
     started = time.perf_counter()
     chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk)
     title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.keys)})"
@@ -227,7 +227,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
                 yield result
                 bar.update(result.stop - result.start)
 
-        summary = write_sweep(directory, advancing(), grid.size, unit_label(base.energy), title, per_layer)
+        summary = write_sweep(directory, advancing(), grid.size, unit_label(base.energy), title, per_layer,
+                              energy_suffix=unit_suffix(base.energy))
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")

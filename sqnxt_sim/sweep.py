@@ -16,6 +16,7 @@ order, so the output does not depend on how the sweep was executed.
 from __future__ import annotations
 
 import copy
+import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .engine.hardware_arrays import hardware_arrays
+from .engine.results import plain
 from .engine.simulate import Workload, evaluate, network_totals
 from .errors import InputError
 from .hardware.config import Hardware, hardware_from_dict
@@ -37,6 +39,7 @@ TOTAL_COLUMNS = (
 )
 LAYER_COLUMNS = ("cycles", "utilization", "spatial_utilization", "energy", "dram_read_bytes", "dram_write_bytes")
 FIXED_KEYS = ("name", "description", "energy.unit")  # would make one table mix labels or units
+RESERVED_KEYS = {"network", "batch", "config", "layer", *TOTAL_COLUMNS, *LAYER_COLUMNS}  # result columns
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,10 @@ def load_grid(path: str | Path) -> Grid:
 def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
     keys, values = [], []
     for key, options in data.items():
-        if key in FIXED_KEYS:
-            raise InputError(source, key, "cannot vary in a sweep")
+        if key in RESERVED_KEYS:
+            raise InputError(source, key, "is also a result column; vary its parts instead (energy.mac, energy.dram, ...)")
+        if isinstance(options, list) and any(_fixed(key, value) for value in options):
+            raise InputError(source, _fixed(key, next(v for v in options if _fixed(key, v))), "cannot vary in a sweep")
         if not isinstance(options, list) or not options:
             raise InputError(source, key, "must be a non-empty list of values")
         if len(set(map(repr, options))) != len(options):
@@ -76,6 +81,15 @@ def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
     if not keys:
         raise InputError(source, None, "the grid has no keys")
     return Grid(tuple(keys), tuple(values), source)
+
+
+def _fixed(key: str, value: Any) -> str | None:
+    """The fixed key (name, energy.unit...) that setting ``key`` to ``value`` would change."""
+    if key in FIXED_KEYS:
+        return key
+    if isinstance(value, dict):
+        return next((found for part, inner in value.items() if (found := _fixed(f"{key}.{part}", inner))), None)
+    return None
 
 
 def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -124,42 +138,40 @@ def validate_grid(base: Hardware, grid: Grid) -> None:
 class ChunkResult:
     start: int
     stop: int
-    totals: list[dict[str, Any]]  # one per network x configuration, network-major within the chunk
-    layers: list[dict[str, Any]]  # per-layer rows when asked for
+    totals: list[dict[str, Any]]  # configuration-major: each configuration, then each network
+    layers: list[dict[str, Any]]  # per-layer rows when asked for, in the same order
 
 
 def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int, per_layer: bool) -> ChunkResult:
-    """Evaluate combinations [start, stop) for every network. Runs in any worker process."""
+    """Evaluate combinations [start, stop) for every network. Runs in any worker process.
+
+    Rows come configuration by configuration (networks inside), so a sweep's files do not
+    depend on the chunk size or the executor.
+    """
     configs = configurations(base, grid, start, stop)
     arrays = hardware_arrays(configs)
-    combos = [grid.combination(i) for i in range(start, stop)]
-    totals_rows: list[dict[str, Any]] = []
-    layer_rows: list[dict[str, Any]] = []
+    combos = [{key: _cell(value) for key, value in grid.combination(i).items()} for i in range(start, stop)]
+    per_network = []
     for workload in workloads:
         columns = evaluate(workload, arrays)
         totals = network_totals(columns, workload.table, arrays)
-        listed = {key: _plain_list(totals[key]) for key in TOTAL_COLUMNS}
-        for offset, combo in enumerate(combos):
-            row = {"network": workload.network.name, "config": start + offset, **combo}
-            row.update({key: listed[key][offset] for key in TOTAL_COLUMNS})
-            totals_rows.append(row)
-        if per_layer:
-            per = {key: columns[key].tolist() for key in LAYER_COLUMNS}
-            names = workload.table.names
-            for offset, combo in enumerate(combos):
-                for index, name in enumerate(names):
-                    row = {"network": workload.network.name, "config": start + offset, **combo, "layer": name}
-                    row.update({key: _plain(per[key][offset][index]) for key in LAYER_COLUMNS})
-                    layer_rows.append(row)
+        layers = {key: columns[key].tolist() for key in LAYER_COLUMNS} if per_layer else None
+        per_network.append((workload, {key: totals[key].tolist() for key in TOTAL_COLUMNS}, layers))
+    totals_rows: list[dict[str, Any]] = []
+    layer_rows: list[dict[str, Any]] = []
+    for offset, combo in enumerate(combos):
+        for workload, totals, layers in per_network:
+            head = {"network": workload.network.name, "batch": workload.network.input_layer.n, "config": start + offset, **combo}
+            totals_rows.append({**head, **{key: plain(totals[key][offset]) for key in TOTAL_COLUMNS}})
+            if layers is not None:
+                for index, name in enumerate(workload.table.names):
+                    layer_rows.append({**head, "layer": name, **{key: plain(layers[key][offset][index]) for key in LAYER_COLUMNS}})
     return ChunkResult(start, stop, totals_rows, layer_rows)
 
 
-def _plain(value: Any) -> Any:
-    return float(f"{value:.10g}") if isinstance(value, float) else value
-
-
-def _plain_list(values: np.ndarray) -> list:
-    return [_plain(v) for v in values.tolist()]
+def _cell(value: Any) -> Any:
+    """Grid values as CSV cells: a mapping (several keys varied together) as sorted JSON."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict) else value
 
 
 def chunk_bounds(size: int, chunk: int = CHUNK_CONFIGS) -> Iterator[tuple[int, int]]:

@@ -56,9 +56,15 @@ def test_every_configuration_equals_a_single_run(workloads):
         ({"cores": 4}, "cores", "non-empty list"),
         ({"cores": []}, "cores", "non-empty list"),
         ({"energy.unit": ["pJ"]}, "energy.unit", "cannot vary"),
+        ({"energy": [{"unit": "pJ", "mac": 1}]}, "energy", "result column"),
+        ({"pe_array": [{"rows": 8, "cols": 8}], "memory": [{"global_buffer_kib": 64}, {"dram_bandwidth_bytes_per_cycle": 8}]},
+         None, None),
     ],
 )
 def test_bad_grids_name_the_file_and_key(grid, field, words):
+    if field is None:  # mappings vary several keys together and are allowed
+        validate_grid(resolve_hardware("32pe_os"), grid_from_dict(grid, "grid.yaml"))
+        return
     with pytest.raises(InputError) as caught:
         validate_grid(resolve_hardware("32pe_os"), grid_from_dict(grid, "grid.yaml"))
     assert caught.value.source == "grid.yaml" and caught.value.field == field
@@ -123,3 +129,32 @@ def test_dask_local_cluster_gives_the_same_rows(workloads):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on_dask = [r for c in execute(workloads, base, grid, chunk=2, scheduler=cluster.scheduler_address) for r in c.totals]
     assert on_dask == serial
+
+
+def test_rows_do_not_depend_on_the_chunk_size(workloads):
+    # Configuration-major order (each configuration, then each network) whatever the chunking.
+    grid = grid_from_dict({"pe_array.rows": [8, 16, 32], "dataflow": ["os", "ws"]})
+    base = resolve_hardware("32pe_os")
+    by_two = [r for c in execute(workloads, base, grid, chunk=2) for r in c.totals]
+    by_five = [r for c in execute(workloads, base, grid, chunk=5) for r in c.totals]
+    assert by_two == by_five
+    assert [(r["config"], r["network"]) for r in by_two[:3]] == [(0, "sqnxt23_v1"), (0, "sqnxt23_v5"), (1, "sqnxt23_v1")]
+
+
+def test_cli_sweep_headers_carry_the_energy_unit_and_a_failed_sweep_leaves_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from sqnxt_sim.cli import main
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("pe_array.rows: [8, 16]\n")
+    result = CliRunner().invoke(main, ["sweep", "--net", "sqnxt23_v1", "--grid", str(grid), "--out", str(tmp_path / "ok")])
+    assert result.exit_code == 0, result.output
+    header = (tmp_path / "ok" / "sweep.csv").read_text().splitlines()[0].split(",")
+    assert "energy_macnorm" in header and "energy_dram_macnorm" in header and "energy" not in header
+    # 2048 x 2048 passes alone; with 2 cores it exceeds the 4,194,304-PE chip limit, which
+    # only the combination reveals: the sweep stops with one line and creates no directory.
+    grid.write_text("pe_array.rows: [2048]\npe_array.cols: [2048]\ncores: [1, 2]\n")
+    result = CliRunner().invoke(main, ["sweep", "--net", "sqnxt23_v1", "--grid", str(grid), "--out", str(tmp_path / "bad")])
+    assert result.exit_code == 2 and "cores" in result.output
+    assert not (tmp_path / "bad").exists()

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..outputs import write_report
+from ..outputs import prepare_dir, write_report
 from ..sweep import ChunkResult, pareto_front
 
 SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
@@ -27,8 +27,9 @@ SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's
 class CsvStream:
     """Append rows to ``target`` through a temporary file; ``close`` renames it into place."""
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, header=str) -> None:
         self.target = target
+        self.header = header
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         self.temp = Path(name)
         self.file = os.fdopen(handle, "w", newline="", encoding="utf-8")
@@ -39,7 +40,7 @@ class CsvStream:
         for row in rows:
             if self.writer is None:
                 self.writer = csv.DictWriter(self.file, fieldnames=list(row), lineterminator="\n")
-                self.writer.writeheader()
+                self.file.write(",".join(self.header(key) for key in row) + "\n")
             self.writer.writerow(row)
             self.rows += 1
         self.file.flush()
@@ -93,21 +94,25 @@ class SweepSummary:
 
 
 def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: int, energy_unit: str,
-                title: str, per_layer: bool) -> SweepSummary:
-    """Consume chunk results; stream CSVs into ``directory`` (if given); track the front."""
+                title: str, per_layer: bool, energy_suffix: str = "") -> SweepSummary:
+    """Consume chunk results; stream CSVs into ``directory`` (if given); track the front.
+
+    The directory is created with the first finished rows: a sweep that fails or is stopped
+    before any leaves nothing behind. ``energy_suffix`` puts the unit in energy headers.
+    """
     tracker = ParetoTracker()
     streams: dict[str, CsvStream] = {}
-    if directory is not None:
-        streams["sweep.csv"] = CsvStream(directory / "sweep.csv")
-        if per_layer:
-            streams["sweep_layers.csv"] = CsvStream(directory / "sweep_layers.csv")
+    names = ["sweep.csv"] + (["sweep_layers.csv"] if per_layer else [])
     done, rows, interrupted = 0, 0, False
     try:
         for result in chunks:
-            if "sweep.csv" in streams:
+            if directory is not None and not streams:
+                prepare_dir(directory)
+                streams = {name: CsvStream(directory / name, _unit_headers(energy_suffix)) for name in names}
+            if streams:
                 streams["sweep.csv"].write(result.totals)
-            if "sweep_layers.csv" in streams:
-                streams["sweep_layers.csv"].write(result.layers)
+                if per_layer:
+                    streams["sweep_layers.csv"].write(result.layers)
             tracker.add(result.totals)
             done += result.stop - result.start
             rows += len(result.totals)
@@ -123,7 +128,7 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
     if directory is not None and rows:
         front_rows = [row for network in tracker.fronts for row in tracker.fronts[network]]
         write_report(directory, {
-            "pareto.csv": _csv_text(front_rows),
+            "pareto.csv": _csv_text(front_rows, _unit_headers(energy_suffix)),
             "pareto.png": pareto_png(tracker, energy_unit, title),
             "sweep_summary.json": json.dumps({
                 "configurations_done": done, "configurations_total": total, "rows": rows,
@@ -133,11 +138,19 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
     return summary
 
 
-def _csv_text(rows: list[dict[str, Any]]) -> str:
+def _unit_headers(suffix: str):
+    """Header names with the energy unit: energy -> energy_macnorm, energy_dram -> energy_dram_macnorm."""
+    def header(key: str) -> str:
+        return f"{key}_{suffix}" if suffix and (key == "energy" or key.startswith("energy_")) else key
+
+    return header
+
+
+def _csv_text(rows: list[dict[str, Any]], header=str) -> str:
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
+        csv.writer(buffer, lineterminator="\n").writerow([header(key) for key in rows[0]])
         writer.writerows(rows)
     return buffer.getvalue()
 
@@ -177,12 +190,12 @@ def front_text(fronts: dict[str, list[dict[str, Any]]], keys: tuple[str, ...], l
     lines = []
     for network, front in fronts.items():
         lines.append(f"pareto    {network}: {len(front)} configuration(s) not beaten in both time and energy")
-        header = ["config", *keys, "time_ms", "energy", "utilization"]
-        rows = [[str(r["config"]), *(str(r[k]) for k in keys), f"{r['time_ms']:.4g}", f"{r['energy']:.4g}", f"{r['utilization']:.3f}"]
-                for r in front[:limit]]
+        header = ["config", "time_ms", "energy", "utilization", "grid values"]
+        rows = [[str(r["config"]), f"{r['time_ms']:.4g}", f"{r['energy']:.4g}", f"{r['utilization']:.3f}",
+                 ", ".join(f"{k}={'unlimited' if r[k] is None else r[k]}" for k in keys)] for r in front[:limit]]
         widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-        lines.append("          " + "  ".join(h.rjust(w) for h, w in zip(header, widths)))
-        lines += ["          " + "  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
+        lines.append("          " + "  ".join(h.rjust(w) if i < 4 else h for i, (h, w) in enumerate(zip(header, widths))))
+        lines += ["          " + "  ".join(c.rjust(w) if i < 4 else c for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
         if len(front) > limit:
             lines.append(f"          ... {len(front) - limit} more in pareto.csv")
     return "\n".join(lines)
