@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..workload.graph import Network
 from ..workload.load import load_network, zoo_names
+from .table import text_table
 
 ZOO_COLUMNS = ["name", "display_name", "reconstruction", "layers", "macs", "weights", "parameters",
                "input", "description"]
@@ -11,9 +12,15 @@ LAYER_COLUMNS = ["index", "name", "op", "stage", "shape", "macs", "weights", "pa
 
 
 def _input_text(network: Network) -> str:
+    """channels x height x width, preceded by the batch when it is not 1 (see :func:`_input_axes`)."""
     layer = network.input_layer
     text = f"{layer.k}x{layer.p}x{layer.q}"
     return f"{layer.n}x{text}" if layer.n > 1 else text
+
+
+def _input_axes(network: Network) -> str:
+    """What the numbers of :func:`_input_text` are."""
+    return ("batch x " if network.input_layer.n > 1 else "") + "channels x height x width"
 
 
 def zoo_rows(names: list[str] | None = None) -> list[dict]:
@@ -50,17 +57,6 @@ def layer_rows(network: Network) -> list[dict]:
     } for i, layer in enumerate(network.layers)]
 
 
-def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str:
-    """Columns padded to their widest cell; ``left`` holds the indices of left-aligned columns."""
-    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
-
-    def fmt(cells) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(line) for line in lines])
-
-
 def zoo_text(rows: list[dict]) -> str:
     header = ["network", "layers", "MACs", "weights", "parameters", "input"]
     lines = [[row["display_name"], str(row["layers"]), f"{row['macs']:,}", f"{row['weights']:,}",
@@ -85,7 +81,9 @@ def network_text(network: Network) -> str:
         head.append(f"about     {network.description}")
     if network.reconstruction:
         head.append("note      a reconstruction, not a published definition")
-    head.append(f"input     {_input_text(network)} (channels x height x width)")
+    batch = network.input_layer.n
+    head.append(f"input     {_input_text(network)} ({_input_axes(network)})"
+                + (f"; MACs are per batch of {batch}" if batch > 1 else ""))
     lines.append(["", "total", "", "", "", f"{network.macs:,}", f"{network.weights:,}"])
     out = head + ["", text_table(header, lines, left={1, 2, 3, 4})]
     biases = network.parameters - network.weights

@@ -9,7 +9,9 @@ time ratio (one clock).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Sequence
 
 from ..engine.results import Results, plain
@@ -30,20 +32,50 @@ RATIO_OF = {"macs": "macs_ratio", "weights": "weights_ratio", "cycles": "cycles_
 
 @dataclass(frozen=True)
 class Comparison:
+    """Every network on every config.
+
+    ``keys`` name the networks in ``results``: the ``--net`` argument as given (a zoo name or a
+    path), or the network's name for a :class:`Network` passed in. ``labels`` are the names shown
+    in tables and figures: the display name, made unique when two networks share one.
+    """
+
     networks: tuple[Network, ...]
     hardware: tuple[Hardware, ...]
-    results: dict[tuple[str, str], Results]  # (hardware name, network name) -> results
+    results: dict[tuple[str, str], Results]  # (hardware name, network key) -> results
+    keys: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            object.__setattr__(self, "keys", tuple(net.name for net in self.networks))
+        if not self.labels:
+            object.__setattr__(self, "labels", unique_labels(self.networks, self.keys))
 
     @property
     def reference(self) -> Network:
         return self.networks[0]
 
+    @property
+    def reference_label(self) -> str:
+        return self.labels[0]
+
+    def key_of(self, network: str) -> str:
+        """The key of a network given by its key, its label or (when unambiguous) its name."""
+        if network in self.keys:
+            return network
+        for candidates in (self.labels, [net.name for net in self.networks]):
+            found = [key for key, candidate in zip(self.keys, candidates) if candidate == network]
+            if len(found) == 1:
+                return found[0]
+        raise KeyError(network)
+
     def result(self, hardware: str, network: str) -> Results:
-        return self.results[(hardware, network)]
+        """Results of one network (its key, label or unambiguous name) on one config."""
+        return self.results[(hardware, self.key_of(network))]
 
     def on(self, hardware: str) -> list[Results]:
         """Results of every network on one config, in the order the networks were given."""
-        return [self.results[(hardware, net.name)] for net in self.networks]
+        return [self.results[(hardware, key)] for key in self.keys]
 
     @property
     def energy_suffix(self) -> str | None:
@@ -51,26 +83,84 @@ class Comparison:
         suffixes = {r.units["energy_column_suffix"] for r in self.results.values()}
         return suffixes.pop() if len(suffixes) == 1 else None
 
+    @property
+    def batches(self) -> tuple[int, ...]:
+        """Each network's batch (inferences per run), in the order of ``networks``."""
+        return tuple(net.input_layer.n for net in self.networks)
+
+    @property
+    def per_run(self) -> str:
+        """What one total covers: ``per inference``, ``per batch of 4`` or ``per batch`` (batches differ)."""
+        return per_run_text(self.batches)
+
+
+def unique_labels(networks: Sequence[Network], keys: Sequence[str]) -> tuple[str, ...]:
+    """Display names, made unique: a network that shares its display name with another gets the
+    file name it was loaded from (when given as a path), then " (2)", " (3)"... if still shared."""
+    shared = Counter(net.display_name for net in networks)
+    labels = []
+    for net, key in zip(networks, keys):
+        label = net.display_name
+        if shared[label] > 1 and key != net.name and _is_path(key):
+            label = f"{label} ({PurePath(key).name})"
+        labels.append(label)
+    seen: set[str] = set()
+    out = []
+    for label in labels:
+        candidate, n = label, 1
+        while candidate in seen:
+            n += 1
+            candidate = f"{label} ({n})"
+        seen.add(candidate)
+        out.append(candidate)
+    return tuple(out)
+
+
+def _is_path(key: str) -> bool:
+    return "/" in key or "\\" in key or PurePath(key).suffix.lower() in (".yaml", ".yml", ".onnx")
+
 
 def compare(networks: Sequence[Network | str], hardware: Sequence[Hardware | str], batch: int | None = None) -> Comparison:
-    """Simulate every network on every config. Names are loaded (zoo names, shipped configs, paths)."""
+    """Simulate every network on every config. Names are loaded (zoo names, shipped configs, paths).
+
+    Networks are told apart by the argument that names them: the same zoo name or path twice is
+    an error, two different files whose networks share a name are not (their labels differ).
+    """
     if not networks:
         raise InputError("--net", None, "give at least one network")
     if not hardware:
         raise InputError("--hw", None, "give at least one hardware config")
+    _unique([net for net in networks if isinstance(net, str)], "--net", "network")
     nets = tuple(net if isinstance(net, Network) else load_network(net, batch=batch) for net in networks)
     hws = tuple(hw if isinstance(hw, Hardware) else resolve_hardware(hw) for hw in hardware)
-    _unique([net.name for net in nets], "--net", "network")
     _unique([hw.name for hw in hws], "--hw", "hardware config")
-    results = {(hw.name, net.name): simulate(net, hw) for hw in hws for net in nets}
-    return Comparison(nets, hws, results)
+    keys = _network_keys(networks, nets)
+    results = {(hw.name, key): simulate(net, hw) for hw in hws for key, net in zip(keys, nets)}
+    return Comparison(nets, hws, results, keys)
+
+
+def _network_keys(arguments: Sequence[Network | str], nets: Sequence[Network]) -> tuple[str, ...]:
+    """The argument as given; a Network's name, numbered " (2)"... if that key is taken."""
+    taken = {arg for arg in arguments if isinstance(arg, str)}
+    keys = []
+    for arg, net in zip(arguments, nets):
+        if isinstance(arg, str):
+            keys.append(arg)
+            continue
+        key, n = net.name, 1
+        while key in taken:
+            n += 1
+            key = f"{net.name} ({n})"
+        taken.add(key)
+        keys.append(key)
+    return tuple(keys)
 
 
 def _unique(names: list[str], option: str, what: str) -> None:
     seen = set()
     for name in names:
         if name in seen:
-            raise InputError(option, None, f"{what} named {name!r} given twice; compare distinct ones")
+            raise InputError(option, None, f"{what} {name!r} given twice; compare distinct ones")
         seen.add(name)
 
 

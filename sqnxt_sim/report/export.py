@@ -10,9 +10,19 @@ from typing import Any, Iterable
 from ..engine.results import Results
 
 
+# Parts of a column name that make an energy column a pure number (energy_ratio,
+# energy_per_mac_ratio, energy_saving, a share): it gets no unit.
+DIMENSIONLESS_PARTS = ("_ratio", "_share", "share_", "_saving")
+
+
 def energy_header(key: str, suffix: str | None) -> str:
-    """energy columns carry their unit in the header (energy_macnorm, energy_pJ...)."""
-    if suffix and (key == "energy" or key.startswith("energy_")) and key != "energy_unit":
+    """Energy columns carry their unit in the header (energy_macnorm, energy_dram_pJ...).
+
+    Not ``energy_unit`` and not ratios or shares of energies, which have no unit.
+    """
+    if not suffix or key == "energy_unit" or any(part in key for part in DIMENSIONLESS_PARTS):
+        return key
+    if key == "energy" or key.startswith("energy_"):
         return f"{key}_{suffix}"
     return key
 

@@ -12,16 +12,9 @@ import numpy as np
 
 from ..engine.energy import LEVELS
 from ..engine.results import LOSS_COLUMNS, Results
-from .stages import LEVEL_LABELS, stage_rows
+from .labels import LEVEL_LABELS, LOSS_LABELS, batch_of, energy_unit
+from .stages import stage_rows
 
-LOSS_LABELS = {
-    "loss_small_dims": "lost: dimension smaller than array",
-    "loss_fold_remainder": "lost: partly filled last fold",
-    "loss_fill_drain": "lost: pipeline fill/drain",
-    "loss_core_imbalance": "lost: idle cores",
-    "loss_memory_stall": "lost: waiting for DRAM",
-    "loss_non_mac": "non-MAC layer (pool/add)",
-}
 LOSS_COLORS = {
     "loss_small_dims": "#d62728",
     "loss_fold_remainder": "#ff9896",
@@ -128,10 +121,6 @@ def hardware_text(hw: dict) -> str:
     return f"{hw['name']} ({cores}{rows}x{cols} PEs, dataflow {hw['dataflow']})"
 
 
-def energy_unit(units: dict) -> str:
-    return "pJ" if units["energy_column_suffix"] == "pJ" else "MAC-normalized units"
-
-
 def scale_for(values, unit: str) -> tuple[float, str]:
     """(divisor, unit text) so the largest value reads between 1 and 1000: (1e6, 'million cycles')."""
     values = np.asarray(values, dtype=float)
@@ -148,7 +137,9 @@ def time_text(ms: float) -> str:
 
 
 def _title(results: Results, what: str) -> str:
-    return f"{results.network['display_name']} on {hardware_text(results.hardware)}: {what}"
+    batch = batch_of(results)
+    network = results.network["display_name"] + (f" (batch of {batch})" if batch > 1 else "")
+    return f"{network} on {hardware_text(results.hardware)}: {what}"
 
 
 def utilization_png(results: Results) -> bytes:
@@ -177,7 +168,7 @@ def utilization_png(results: Results) -> bytes:
         share = np.asarray(results.layers[column], dtype=float)
         if share.sum() <= 0:
             continue
-        bars(bottom, x, share, bottoms=base, color=LOSS_COLORS[column], label=LOSS_LABELS[column])
+        bars(bottom, x, share, bottoms=base, color=LOSS_COLORS[column], label=f"lost: {LOSS_LABELS[column]}")
         base += share
     bottom.set_ylabel("share of the layer's PE-cycles")
     bottom.set_ylim(0, 1.02)
@@ -218,7 +209,7 @@ def cycles_energy_png(results: Results) -> bytes:
     top.set_title(_title(results, "cycles and energy per layer"), fontsize=11, pad=16 if named else 6)
 
     energy = {level: np.asarray(results.layers[f"energy_{level}"], dtype=float) for level in LEVELS}
-    factor, unit = scale_for(sum(energy.values()), energy_unit(results.units))
+    factor, unit = scale_for(sum(energy.values()), energy_unit(results))
     base = np.zeros(len(x))
     for level in LEVELS:
         bars(bottom, x, energy[level] / factor, bottoms=base, color=LEVEL_COLORS[level], label=LEVEL_LABELS[level])
@@ -262,7 +253,7 @@ def stages_png(results: Results) -> bytes:
     util.legend(fontsize=8)
 
     energy = {level: np.array([row[f"energy_{level}"] for row in rows], dtype=float) for level in LEVELS}
-    factor, unit = scale_for(sum(energy.values()), energy_unit(results.units))
+    factor, unit = scale_for(sum(energy.values()), energy_unit(results))
     base = np.zeros(len(rows))
     for level in LEVELS:
         energy_ax.bar(x, energy[level] / factor, bottom=base, color=LEVEL_COLORS[level], label=LEVEL_LABELS[level])

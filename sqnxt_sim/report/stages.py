@@ -10,9 +10,6 @@ from __future__ import annotations
 from ..engine.energy import LEVELS
 from ..engine.results import Results, plain
 
-LEVEL_LABELS = {"mac": "MAC", "register_file": "register file", "inter_pe": "inter-PE",
-                "global_buffer": "global buffer", "dram": "DRAM"}
-
 
 def stage_order(results: Results) -> list[str]:
     return list(dict.fromkeys(results.layers["stage"]))

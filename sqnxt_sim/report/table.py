@@ -1,19 +1,24 @@
-"""The terminal table: one line per layer, then the network totals."""
+"""The terminal table: one line per layer, then the network totals; the text-table helper."""
 
 from __future__ import annotations
 
 from ..engine.results import Results
+from .labels import LEVEL_LABELS, LOSS_LABELS, batch_of, energy_column_unit, is_picojoules
 
 
-LOSS_LABELS = {
-    "loss_small_dims": "small dimensions", "loss_fold_remainder": "fold remainders", "loss_fill_drain": "fill/drain",
-    "loss_core_imbalance": "idle cores", "loss_memory_stall": "memory stalls", "loss_non_mac": "non-MAC layers",
-}
-LEVEL_LABELS = {"mac": "MAC", "register_file": "RF", "inter_pe": "inter-PE", "global_buffer": "GB", "dram": "DRAM"}
+def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str:
+    """Columns padded to their widest cell; ``left`` holds the indices of left-aligned columns."""
+    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
+
+    def fmt(cells) -> str:
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(line) for line in lines])
 
 
 def _energy_text(value: float, results: Results) -> str:
-    if results.units["energy_column_suffix"] == "pJ":
+    if is_picojoules(results):
         return f"{value / 1e6:.4g} uJ" if value >= 1e6 else f"{value:.4g} pJ"
     return f"{value:.4g} {results.units['energy']}"
 
@@ -26,24 +31,13 @@ def format_count(value: float) -> str:
 
 
 def layer_table_text(results: Results) -> str:
-    unit = "pJ" if results.units["energy_column_suffix"] == "pJ" else "E(MAC=1)"
-    header = ("#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "util", "spatial", "dataflow", "bound", f"energy {unit}")
-    lines = []
-    for row in results.rows():
-        lines.append((
-            str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
-            format_count(row["cycles"]), f"{row['utilization']:.3f}", f"{row['spatial_utilization']:.3f}",
-            row["dataflow"], row["bound"], format_count(row["energy"]),
-        ))
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    left = {1, 2, 3, 8, 9}
-
-    def fmt(cells) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    out = [fmt(header), fmt(["-" * w for w in widths])]
-    out += [fmt(line) for line in lines]
-    return "\n".join(out)
+    header = ["#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "util", "spatial", "dataflow", "bound",
+              f"energy {energy_column_unit(results)}"]
+    lines = [[str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
+              format_count(row["cycles"]), f"{row['utilization']:.3f}", f"{row['spatial_utilization']:.3f}",
+              str(row["dataflow"]), str(row["bound"]), format_count(row["energy"])]
+             for row in results.rows()]
+    return text_table(header, lines, left={1, 2, 3, 8, 9})
 
 
 def totals_text(results: Results) -> str:
@@ -51,9 +45,11 @@ def totals_text(results: Results) -> str:
     hw = results.hardware
     net = results.network
     rows, cols = hw["pe_array"]["rows"], hw["pe_array"]["cols"]
+    batch = batch_of(results)
     lost = ", ".join(f"{label} {t[name]:.1%}" for name, label in LOSS_LABELS.items() if t[name] >= 0.0005)
     lines = [
-        f"network   {net['display_name']}: {t['layers']} layers, {t['macs']:,} MACs, {t['weights']:,} weights",
+        f"network   {net['display_name']}" + (f" at batch {batch} (all totals are per batch)" if batch > 1 else "")
+        + f": {t['layers']} layers, {t['macs']:,} MACs, {t['weights']:,} weights",
         f"hardware  {hw['name']}: {hw['cores']} x {rows}x{cols} PEs ({hw['total_pes']:,}), dataflow {hw['dataflow']}, {hw['clock_mhz']:g} MHz",
         f"cycles    {t['cycles']:,} ({t['compute_cycles']:,} compute + {t['stall_cycles']:,} memory stall)  "
         f"= {t['time_ms']:.3f} ms at {hw['clock_mhz']:g} MHz",
