@@ -71,15 +71,17 @@ def write_report(directory: str | Path, files: Mapping[str, Content]) -> list[Pa
         if target.parent != directory:  # a name with a folder in it (figures/a.png)
             _os_step(target, target.parent.mkdir, parents=True, exist_ok=True)
     staged: list[tuple[Path, Path]] = []
-    try:
-        for target, content in zip(targets, files.values()):
-            staged.append((_stage(target, content), target))
-        with _signals_held():
+    # Ctrl-C waits until the files are written (milliseconds: everything was rendered before),
+    # so no temporary file is left between its creation and its bookkeeping.
+    with _signals_held():
+        try:
+            for target, content in zip(targets, files.values()):
+                staged.append((_stage(target, content), target))
             for temp, target in staged:
                 _os_step(target, os.replace, temp, target)
-    finally:
-        for temp, _target in staged:
-            temp.unlink(missing_ok=True)  # gone already when the rename happened
+        finally:
+            for temp, _target in staged:
+                temp.unlink(missing_ok=True)  # gone already when the rename happened
     return targets
 
 

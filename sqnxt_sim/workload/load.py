@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..errors import InputError, describe_pydantic_error, one_line_text
-from ..paths import data_dir
-from ..yamlfile import check_plain_data, path_exists, read_yaml_mapping
+from ..paths import find_named_file, shipped_names
+from ..yamlfile import check_plain_data, read_yaml_mapping
 from .families import expand_squeezenext
 from .graph import Network, build_network
 from .netfile import NetworkFile, SqueezeNextFamily
@@ -19,7 +18,7 @@ FAMILIES = {"squeezenext": (SqueezeNextFamily, expand_squeezenext)}
 
 
 def zoo_names() -> list[str]:
-    return sorted(path.stem for path in data_dir("networks").glob("*.yaml"))
+    return shipped_names("networks")
 
 
 def load_network(name_or_path: str | Path, batch: int | None = None) -> Network:
@@ -29,24 +28,14 @@ def load_network(name_or_path: str | Path, batch: int | None = None) -> Network:
     first dimension).
     """
     text = str(name_or_path)
-    if not text.strip():
-        raise InputError("--net", None, "no network given (empty name)")
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 1_000_000):
         raise InputError("--batch", None, f"must be an integer from 1 to 1,000,000, got {batch!r}")
-    path = Path(text)
-    if path.suffix.lower() == ".onnx":
+    if Path(text).suffix.lower() == ".onnx":
         from .onnx_import import load_onnx  # optional extra; imported only when asked for
 
-        return load_onnx(path, batch=batch)
-    if path.suffix.lower() in (".yaml", ".yml") or path_exists(path):
-        return network_from_dict(_with_batch(read_yaml_mapping(path), batch), str(path))
-    zoo_file = data_dir("networks") / f"{text}.yaml"
-    if "/" not in text and path_exists(zoo_file):
-        return network_from_dict(_with_batch(read_yaml_mapping(zoo_file), batch), str(zoo_file))
-    names = zoo_names()
-    close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(close)}?" if close else f"known networks: {', '.join(names)}"
-    raise InputError("--net", None, f"unknown network {one_line_text(text, 80)!r} and no such file; {hint}")
+        return load_onnx(Path(text), batch=batch)
+    path = find_named_file(text, "networks", "--net", "network")
+    return network_from_dict(_with_batch(read_yaml_mapping(path), batch), str(path))
 
 
 def _with_batch(data: dict[str, Any], batch: int | None) -> dict[str, Any]:
