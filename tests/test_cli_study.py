@@ -149,3 +149,37 @@ def test_commands_without_out_do_not_import_matplotlib():
             "    assert CliRunner().invoke(main, args).exit_code == 0, args\n"
             "assert 'matplotlib' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_compare_at_batch_4_labels_the_batch(tmp_path):
+    # 32pe_os, os: batch 4 puts 4 x 64 = 256 pixels on the 32 rows: 8 folds of 94 cycles = 752.
+    nets = [pointwise_file(tmp_path, k) for k in (16, 32)]
+    args = ["compare", "--net", nets[0], "--net", nets[1], "--hw", "32pe_os", "--batch", "4"]
+    rows = list(csv.DictReader(io.StringIO(invoke(*args, "--format", "csv").output)))
+    assert [(r["batch"], r["cycles"]) for r in rows] == [("4", "752"), ("4", "752")]
+    assert "energy_ratio" in rows[0] and "energy_ratio_macnorm" not in rows[0]
+    result = invoke(*args, "--out", str(tmp_path / "cmp"))
+    assert result.exit_code == 0, result.output
+    assert "per batch of 4 inferences" in result.output and " batch " in result.output.splitlines()[0]
+    assert (tmp_path / "cmp" / "totals.png").read_bytes()[:8] == PNG
+
+
+def test_compare_a_file_whose_network_shares_a_zoo_name(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: sqnxt23_v1\ninput: {channels: 32, height: 8, width: 8}\n"
+                    "layers:\n  - {name: conv, op: conv, out_channels: 16, kernel: 1}\n")
+    result = invoke("compare", "--net", "sqnxt23_v1", "--net", str(path), "--hw", "32pe_os", "--out",
+                    str(tmp_path / "cmp"))
+    assert result.exit_code == 0, result.output
+    assert "sqnxt23_v1 (mine.yaml)" in result.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "cmp" / "comparison.csv").read_text())))
+    assert [r["label"] for r in rows] == ["sqnxt23_v1", "sqnxt23_v1 (mine.yaml)"]
+
+
+def test_show_a_batch_labels_the_axes(tmp_path):
+    path = tmp_path / "b4.yaml"
+    path.write_text("name: b4\ninput: {channels: 3, height: 32, width: 32, batch: 4}\n"
+                    "layers:\n  - {name: conv, op: conv, out_channels: 8, kernel: 3, padding: 1}\n")
+    result = invoke("show", str(path))
+    assert result.exit_code == 0, result.output
+    assert "4x3x32x32 (batch x channels x height x width)" in result.output

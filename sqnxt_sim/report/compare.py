@@ -21,10 +21,10 @@ from ..hardware.config import Hardware
 from ..hardware.load import resolve_hardware
 from ..workload.graph import Network
 from ..workload.load import load_network
-from .catalog import text_table
 from .export import json_text, rows_csv
+from .labels import batch_of, energy_column_unit, per_run_text
 from .stages import stage_rows
-from .table import format_count
+from .table import format_count, text_table
 
 RATIO_OF = {"macs": "macs_ratio", "weights": "weights_ratio", "cycles": "cycles_ratio",
             "energy": "energy_ratio", "utilization": "utilization_ratio"}
@@ -169,19 +169,25 @@ def _ratio(value: float, reference: float) -> float | None:
 
 
 def comparison_rows(comparison: Comparison) -> list[dict]:
-    """One row per (config, network): totals and ratios to the reference network on that config."""
+    """One row per (config, network): totals and ratios to the reference network on that config.
+
+    ``label`` tells networks apart when two share a name; ``batch`` is the inferences the totals
+    (MACs, cycles, time, energy) cover.
+    """
     rows = []
     for hw in comparison.hardware:
-        ref = comparison.result(hw.name, comparison.reference.name).totals
-        for net in comparison.networks:
-            res = comparison.result(hw.name, net.name)
+        ref = comparison.results[(hw.name, comparison.keys[0])].totals
+        for net, key, label in zip(comparison.networks, comparison.keys, comparison.labels):
+            res = comparison.results[(hw.name, key)]
             t = res.totals
             row = {
                 "hardware": hw.name,
                 "network": net.name,
                 "display_name": net.display_name,
+                "label": label,
                 "reconstruction": net.reconstruction,
                 "reference": comparison.reference.name,
+                "batch": batch_of(res),
                 "macs": t["macs"],
                 "weights": t["weights"],
                 "cycles": t["cycles"],
@@ -193,8 +199,8 @@ def comparison_rows(comparison: Comparison) -> list[dict]:
                 "spatial_utilization": t["spatial_utilization"],
                 "dram_energy_share": plain(t["energy_dram"] / t["energy"]) if t["energy"] else 0.0,
             }
-            for key, name in RATIO_OF.items():
-                row[name] = _ratio(t[key], ref[key])
+            for total, name in RATIO_OF.items():
+                row[name] = _ratio(t[total], ref[total])
             # Same config, same PEs: the utilization ratio is exactly MACs ratio / cycles ratio
             # (computed from the integer counts, not from the rounded utilizations).
             row["utilization_ratio"] = _ratio(t["macs"] * ref["cycles"], ref["macs"] * t["cycles"])
@@ -206,18 +212,33 @@ def comparison_csv(comparison: Comparison) -> str:
     return rows_csv(comparison_rows(comparison), energy_suffix=comparison.energy_suffix)
 
 
+def _totals_note(comparison: Comparison) -> str:
+    """What the totals cover, for the JSON and the table's footnote."""
+    per = comparison.per_run
+    if per == "per inference":
+        return "MACs, cycles, time and energy are per inference (batch 1)"
+    if per == "per batch":
+        return ("MACs, cycles, time and energy are per batch, and the batches differ (see the batch column): "
+                "the ratios compare whole batches")
+    return f"MACs, cycles, time and energy are {per} inferences"
+
+
 def comparison_data(comparison: Comparison) -> dict:
     """Everything of a comparison as plain data (for JSON): rows, stage breakdowns, configs."""
     return {
         "reference": comparison.reference.name,
         "ratio_definition": "value / the reference network's value on the same hardware config",
-        "networks": [{"name": net.name, "display_name": net.display_name, "reconstruction": net.reconstruction,
-                      "description": net.description} for net in comparison.networks],
+        "totals": _totals_note(comparison),
+        "networks": [{"name": net.name, "display_name": net.display_name, "label": label,
+                      "reconstruction": net.reconstruction, "batch": net.input_layer.n,
+                      "description": net.description}
+                     for net, label in zip(comparison.networks, comparison.labels)],
         "hardware": [{**hw.model_dump(mode="json"), "total_pes": hw.pes} for hw in comparison.hardware],
         "rows": comparison_rows(comparison),
-        "stages": [{"hardware": hw.name, "network": net.name,
-                    "stages": stage_rows(comparison.result(hw.name, net.name))}
-                   for hw in comparison.hardware for net in comparison.networks],
+        "stages": [{"hardware": hw.name, "network": net.name, "label": label,
+                    "stages": stage_rows(comparison.results[(hw.name, key)])}
+                   for hw in comparison.hardware
+                   for net, key, label in zip(comparison.networks, comparison.keys, comparison.labels)],
     }
 
 
@@ -230,16 +251,19 @@ def _x(value: float | None) -> str:
 
 
 def comparison_text(comparison: Comparison) -> str:
-    suffix = comparison.energy_suffix
-    energy_head = {"pJ": "energy pJ", "macnorm": "energy E(MAC=1)"}.get(suffix or "", "energy")
-    header = ["hardware", "network", "MACs", "weights", "cycles", "time ms", energy_head, "util",
-              "MACs/ref", "weights/ref", "time/ref", "energy/ref", "util/ref"]
+    units = {energy_column_unit(r) for r in comparison.results.values()}
+    energy_head = f"energy {units.pop()}" if len(units) == 1 else "energy"
+    show_batch = any(batch != 1 for batch in comparison.batches)
+    header = ["hardware", "network"] + (["batch"] if show_batch else []) + [
+        "MACs", "weights", "cycles", "time ms", energy_head, "util",
+        "MACs/ref", "weights/ref", "time/ref", "energy/ref", "util/ref"]
     lines = []
     for row in comparison_rows(comparison):
-        lines.append([row["hardware"], row["display_name"], f"{row['macs']:,}", f"{row['weights']:,}",
-                      f"{row['cycles']:,}", f"{row['time_ms']:.3f}", format_count(row["energy"]),
-                      f"{row['utilization']:.3f}", _x(row["macs_ratio"]), _x(row["weights_ratio"]),
-                      _x(row["cycles_ratio"]), _x(row["energy_ratio"]), _x(row["utilization_ratio"])])
+        lines.append([row["hardware"], row["label"]] + ([str(row["batch"])] if show_batch else []) + [
+            f"{row['macs']:,}", f"{row['weights']:,}", f"{row['cycles']:,}", f"{row['time_ms']:.3f}",
+            format_count(row["energy"]), f"{row['utilization']:.3f}", _x(row["macs_ratio"]),
+            _x(row["weights_ratio"]), _x(row["cycles_ratio"]), _x(row["energy_ratio"]),
+            _x(row["utilization_ratio"])])
     table = text_table(header, lines, left={0, 1}).splitlines()
     # A blank line between configs.
     out, previous = table[:2], None
@@ -248,11 +272,13 @@ def comparison_text(comparison: Comparison) -> str:
             out.append("")
         out.append(line)
         previous = row[0]
-    ref = comparison.reference.display_name
+    ref = comparison.reference_label
     out.append("")
     out.append(f"x/ref = value / {ref}'s on the same config (time/ref 0.800x = 20% less time, 1.25x faster).")
-    units = {r.units["energy"] for r in comparison.results.values()}
-    out.append("energy in " + "; ".join(sorted(units)) + ("" if len(units) == 1 else " (per config)"))
+    if show_batch:
+        out.append(_totals_note(comparison) + ".")
+    energy_units = {r.units["energy"] for r in comparison.results.values()}
+    out.append("energy in " + "; ".join(sorted(energy_units)) + ("" if len(energy_units) == 1 else " (per config)"))
     if any(net.reconstruction for net in comparison.networks):
         out.append("(reconstruction) = not a published network definition.")
     return "\n".join(out)
@@ -277,5 +303,5 @@ def comparison_files(comparison: Comparison) -> dict[str, str | bytes]:
         name = f"layers_{slug(hw.name)}.png"
         while name in files:  # two config names that differ only in unsafe characters
             name = name[:-4] + "_.png"
-        files[name] = aligned_layers_png(comparison.on(hw.name))
+        files[name] = aligned_layers_png(comparison.on(hw.name), comparison.labels)
     return files

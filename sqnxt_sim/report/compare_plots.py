@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from ..engine.results import Results
-from .plots import bars, energy_unit, hardware_text, png_bytes, pyplot, scale_for, stage_colors, time_text
+from .labels import batch_of, energy_unit
+from .plots import bars, hardware_text, png_bytes, pyplot, scale_for, stage_colors, time_text
 from .stages import stage_order, stage_rows
 
 if TYPE_CHECKING:
@@ -76,37 +77,46 @@ def _network_label(results: Results) -> str:
     return results.network["display_name"]
 
 
+def _batch_suffix(results: Results) -> str:
+    """Words after a run's time: ``for a batch of 4``, or nothing at batch 1."""
+    batch = batch_of(results)
+    return f" for a batch of {batch}" if batch > 1 else ""
+
+
 def totals_png(comparison: "Comparison") -> bytes:
     """Time and energy per network (groups) and config (bars within a group)."""
     plt = pyplot()
-    nets = comparison.networks
+    nets = comparison.keys
     hws = comparison.hardware
     n_bars = len(nets) * len(hws)
     fig, (time_ax, energy_ax) = plt.subplots(1, 2, figsize=(max(11, 1.2 + 0.42 * n_bars * 2), 5.2))
     width = 0.8 / len(hws)
     x = np.arange(len(nets))
     same_unit = comparison.energy_suffix is not None
-    energy_values = np.array([[comparison.result(hw.name, net.name).totals["energy"] for net in nets] for hw in hws])
+    energy_values = np.array([[comparison.results[(hw.name, key)].totals["energy"] for key in nets] for hw in hws])
+    per = comparison.per_run
     if same_unit:
-        e_factor, e_unit = scale_for(energy_values, energy_unit(comparison.result(hws[0].name, nets[0].name).units))
+        e_factor, e_unit = scale_for(energy_values, energy_unit(comparison.results[(hws[0].name, nets[0])]))
         energy_label = f"energy ({e_unit})"
     else:
         energy_values = energy_values / energy_values[:, :1]
-        e_factor, energy_label = 1.0, f"energy / {comparison.reference.name}'s (configs use different units)"
+        e_factor, energy_label = 1.0, f"energy / {comparison.reference_label}'s (configs use different units)"
     annotate = n_bars <= 24
     for j, hw in enumerate(hws):
         offset = (j - (len(hws) - 1) / 2) * width
-        times = [comparison.result(hw.name, net.name).totals["time_ms"] for net in nets]
+        times = [comparison.results[(hw.name, key)].totals["time_ms"] for key in nets]
         color = f"C{j % 10}"
         time_bars = time_ax.bar(x + offset, times, width, color=color, label=hardware_text(_hw_dict(hw)))
         energy_bars = energy_ax.bar(x + offset, energy_values[j] / e_factor, width, color=color)
         if annotate:
             time_ax.bar_label(time_bars, fmt="%.3g", fontsize=7, padding=2, rotation=90 if len(hws) > 2 else 0)
             energy_ax.bar_label(energy_bars, fmt="%.3g", fontsize=7, padding=2, rotation=90 if len(hws) > 2 else 0)
-    labels = [net.display_name.replace(" (reconstruction)", "\n(reconstruction)") for net in nets]
+    labels = [label.replace(" (reconstruction)", "\n(reconstruction)") for label in comparison.labels]
+    if per == "per batch":  # the batches differ: name each network's
+        labels = [f"{label}\nbatch {batch}" for label, batch in zip(labels, comparison.batches)]
     rotate = 25 if len(nets) > 4 else 0
-    for ax, ylabel, title in ((time_ax, "time per inference (ms)", "time"),
-                              (energy_ax, energy_label, "energy per inference")):
+    for ax, ylabel, title in ((time_ax, f"time {per} (ms)", "time"),
+                              (energy_ax, energy_label, f"energy {per}")):
         ax.set_xticks(x)
         ax.set_xticklabels(labels, rotation=rotate, ha="right" if rotate else "center", fontsize=9)
         ax.set_ylabel(ylabel)
@@ -117,8 +127,9 @@ def totals_png(comparison: "Comparison") -> bytes:
     handles, legend_labels = time_ax.get_legend_handles_labels()
     fig.legend(handles, legend_labels, loc="lower center", ncol=min(len(hws), 3), fontsize=8, frameon=False,
                title="hardware config", title_fontsize=8)
+    batches = {"per inference": " (batch 1)", "per batch": " (batches differ by network)"}.get(per, "")
     fig.suptitle(f"{len(nets)} networks on {len(hws)} config{'s' if len(hws) > 1 else ''}: time and energy "
-                 "per inference (batch 1)", fontsize=11)
+                 f"{per}{batches}", fontsize=11)
     rows_of_legend = -(-len(hws) // 3)
     fig.tight_layout(rect=(0, 0.04 + 0.035 * rows_of_legend, 1, 1))
     return png_bytes(fig)
@@ -132,20 +143,22 @@ def _hw_dict(hw) -> dict:
 def stage_breakdown_png(comparison: "Comparison") -> bytes:
     """Cycles and energy of each network split by stage (stacked), one row per config."""
     plt = pyplot()
-    nets = comparison.networks
+    nets = comparison.keys
     hws = comparison.hardware
-    orders = [stage_order(comparison.result(hws[0].name, net.name)) for net in nets]
+    orders = [stage_order(comparison.results[(hws[0].name, key)]) for key in nets]
     merged = merged_stage_order(orders) or list(dict.fromkeys(label for order in orders for label in order))
     categorical = len(merged) <= MAX_STAGE_LEGEND
     colors = stage_colors(merged) if categorical else None
     height = max(2.6, 0.42 * len(nets) + 1.3)
     fig, axes = plt.subplots(len(hws), 2, figsize=(13, height * len(hws) + 1.2), squeeze=False)
     y = np.arange(len(nets))[::-1]  # the reference on top
-    labels = [net.display_name for net in nets]
+    labels = list(comparison.labels)
+    if comparison.per_run == "per batch":  # the batches differ: name each network's
+        labels = [f"{label} (batch {batch})" for label, batch in zip(labels, comparison.batches)]
     for row, hw in enumerate(hws):
         results = comparison.on(hw.name)
         per_net = [{r["stage"]: r for r in stage_rows(res)} for res in results]
-        for col, (key, unit) in enumerate((("cycles", "clock cycles"), ("energy", energy_unit(results[0].units)))):
+        for col, (key, unit) in enumerate((("cycles", "clock cycles"), ("energy", energy_unit(results[0])))):
             ax = axes[row][col]
             totals = [sum(r[key] for r in stages.values()) for stages in per_net]
             factor, scaled_unit = scale_for(totals, unit)
@@ -171,7 +184,7 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
                 left += values
             ax.set_yticks(y)
             ax.set_yticklabels(labels if col == 0 else [], fontsize=9)
-            ax.set_xlabel(f"{key} ({scaled_unit})")
+            ax.set_xlabel(f"{key} {comparison.per_run} ({scaled_unit})")
             ax.set_title(f"{hardware_text(results[0].hardware)}: {key} by stage", fontsize=10)
             ax.grid(axis="x", alpha=0.3)
             ax.set_axisbelow(True)
@@ -190,8 +203,11 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
     return png_bytes(fig)
 
 
-def aligned_layers_png(results: Sequence[Results]) -> bytes:
-    """Per-layer utilization of several networks on one config, one panel each, stages aligned."""
+def aligned_layers_png(results: Sequence[Results], labels: Sequence[str] | None = None) -> bytes:
+    """Per-layer utilization of several networks on one config, one panel each, stages aligned.
+
+    ``labels`` name the panels (default: the display names).
+    """
     plt = pyplot()
     stage_lists = [list(r.layers["stage"]) for r in results]
     layouts = stage_layout(stage_lists)
@@ -204,7 +220,8 @@ def aligned_layers_png(results: Sequence[Results]) -> bytes:
     span = max(float(xs.max()) + 1 if xs.size else 1.0 for xs in layouts)
     fig, axes = plt.subplots(len(results), 1, figsize=(max(11, span * 0.085), 1.2 + 2.0 * len(results)),
                              sharex=aligned, sharey=True, squeeze=False)
-    for ax, res, xs, stages in zip(axes[:, 0], results, layouts, stage_lists):
+    labels = list(labels) if labels is not None else [_network_label(res) for res in results]
+    for ax, res, label, xs, stages in zip(axes[:, 0], results, labels, layouts, stage_lists):
         util = np.asarray(res.layers["utilization"], dtype=float)
         spatial = np.asarray(res.layers["spatial_utilization"], dtype=float)
         mac = np.asarray(res.layers["macs"]) > 0
@@ -215,9 +232,10 @@ def aligned_layers_png(results: Sequence[Results]) -> bytes:
         ax.axhline(total, color="black", linestyle="--", linewidth=0.9)
         ax.set_ylim(0, 1.02)
         ax.set_ylabel("utilization")
-        ax.set_title(f"{_network_label(res)}: utilization {total:.3f} (dashed), {time_text(res.totals['time_ms'])}",
+        ax.set_title(f"{label}: utilization {total:.3f} (dashed), {time_text(res.totals['time_ms'])}"
+                     f"{_batch_suffix(res)}",
                      loc="left", fontsize=9, pad=3)
-        for label, first, last in _spans(stages, xs)[1:]:
+        for _, first, _ in _spans(stages, xs)[1:]:
             ax.axvline(first - 0.5 - (0.5 if aligned else 0), color="0.35", linewidth=0.7, linestyle=":")
         if not aligned:
             spans = _spans(stages, xs)

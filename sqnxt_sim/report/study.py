@@ -11,6 +11,7 @@ description of the setup.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -423,10 +424,104 @@ def _energy_short(value: float) -> str:
     return f"{value / 1e9:.3f}"
 
 
+# The Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016), as
+# (unit, MAC, register file, inter-PE, global buffer, DRAM): the shipped configs' table.
+EYERISS_TABLE = ("mac_normalized", 1.0, 1.0, 2.0, 6.0, 200.0)
+
+
+def _energy_table(hw: Hardware) -> tuple:
+    e = hw.energy
+    return (e.unit, e.mac, e.register_file, e.inter_pe, e.global_buffer, e.dram)
+
+
+def _energy_unit_text(hw: Hardware) -> str:
+    """The config's energy unit in words: pJ, or MAC-normalized units and what 1 is."""
+    if hw.energy.unit == "pJ":
+        return "pJ"
+    if hw.energy.mac == 1:
+        return f"MAC-normalized units, 1 = one {hw.word_bits}-bit MAC"
+    return f"MAC-normalized units (a MAC costs {hw.energy.mac:g})"
+
+
+def _is_shipped(hw: Hardware) -> bool:
+    """True when ``hw`` is one of the shipped configs, unchanged."""
+    return hw.name in shipped_configs() and resolve_hardware(hw.name) == hw
+
+
+def _config_list(names: Sequence[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)
+
+
+def _groups(study: Study, key) -> dict:
+    """Configs grouped by ``key(hw)``, in config order: value -> config names."""
+    groups: dict = {}
+    for hw in study.comparison.hardware:
+        groups.setdefault(key(hw), []).append(hw.name)
+    return groups
+
+
+def _energy_assumptions(study: Study) -> list[str]:
+    """One bullet per distinct energy table among the configs (one bullet when they all agree)."""
+    groups = _groups(study, _energy_table)
+    out = []
+    for table, names in groups.items():
+        hw = study.hardware(names[0])
+        costs = (f"MAC {table[1]:g}, register file {table[2]:g}, inter-PE {table[3]:g}, global buffer "
+                 f"{table[4]:g}, DRAM {table[5]:g}")
+        lead = "- Energy uses " if len(groups) == 1 else f"- On {_config_list(names)}, energy uses "
+        if table == EYERISS_TABLE:
+            out.append(f"{lead}the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA "
+                       f"2016): {costs}. This is a documented convention, not the paper's table; energies are in "
+                       f"{_energy_unit_text(hw)}.")
+        else:
+            unit = "pJ" if table[0] == "pJ" else "MAC-normalized units"
+            out.append(f"{lead}the config's own per-access costs, in {unit} (not the Eyeriss table): {costs}; "
+                       f"energies are in {_energy_unit_text(hw)}.")
+    if len(groups) > 1:
+        out.append("- The configs use different energy tables, so energies compare across configs only as ratios "
+                   "(each network against v1 on the same config).")
+    return out
+
+
+def _word_bits_text(study: Study) -> str:
+    groups = _groups(study, lambda hw: hw.word_bits)
+    if len(groups) == 1:
+        return f"{next(iter(groups))}-bit words"
+    parts = [f"{bits} bits on {_config_list(names)}" for bits, names in groups.items()]
+    return "Words of " + ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _analogue_text(study: Study) -> str:
+    """What `squeezelerator` is, from its config, when the study includes it."""
+    if "squeezelerator" not in study.configs:
+        return ""
+    hw = study.hardware("squeezelerator")
+    array = f"{hw.cores} x {hw.pe_array.rows}x{hw.pe_array.cols}" if hw.cores > 1 else \
+        f"{hw.pe_array.rows}x{hw.pe_array.cols}"
+    dataflow = ("choosing the fastest dataflow per layer, as the paper's accelerator chose between OS and WS"
+                if hw.dataflow.value == "best" else f"dataflow {hw.dataflow.value}")
+    bandwidth = hw.memory.dram_bandwidth_bytes_per_cycle
+    dram = "unlimited DRAM bandwidth" if bandwidth is None else f"{bandwidth:g} B/cycle DRAM"
+    return (f"; `squeezelerator` is the closest analogue ({array} PEs {dataflow}), with an assumed "
+            f"{hw.memory.global_buffer_kib:g} KiB buffer and {dram}")
+
+
+def _inputs_text(study: Study) -> str:
+    """Batch and input sizes of the networks: "batch 1, 227x227 input except MobileNet v1 at 224x224"."""
+    nets = study.comparison.networks
+    batches = sorted({net.input_layer.n for net in nets})
+    batch = f"batch {batches[0]}" if len(batches) == 1 else "batches " + ", ".join(str(b) for b in batches)
+    sizes = Counter(f"{net.input_layer.p}x{net.input_layer.q}" for net in nets)
+    common = sizes.most_common(1)[0][0]
+    others = [f"{BASELINE_LABELS.get(net.name, net.display_name)} at {net.input_layer.p}x{net.input_layer.q}"
+              for net in nets if f"{net.input_layer.p}x{net.input_layer.q}" != common]
+    return f"{batch}, {common} input" + (" except " + ", ".join(others) if others else "")
+
+
 def _setup_section(study: Study) -> list[str]:
     out = ["## Setup", ""]
-    out.append("Networks (batch 1, 227x227 input except MobileNet v1 at 224x224; MACs = conv + FC "
-               "multiply-accumulates; weights = conv + FC weights):")
+    out.append(f"Networks ({_inputs_text(study)}; MACs = conv + FC multiply-accumulates; weights = conv + FC "
+               "weights):")
     out.append("")
     rows = []
     for net in study.comparison.networks:
@@ -434,7 +529,10 @@ def _setup_section(study: Study) -> list[str]:
         rows.append([net.display_name, f"{net.macs:,}", f"{net.weights:,}", kind])
     out.append(_md_table(["network", "MACs", "weights", "source"], rows, right={1, 2}))
     out.append("")
-    out.append("Accelerator configs (`hwconfigs/*.yaml`):")
+    shipped = [_is_shipped(hw) for hw in study.comparison.hardware]
+    out.append("Accelerator configs (`hwconfigs/*.yaml`):" if all(shipped) else
+               "Accelerator configs (" + ("the shipped ones from `hwconfigs/`, the others given with `--hw`):"
+                                          if any(shipped) else "given with `--hw`):"))
     out.append("")
     rows = []
     for r in config_rows(study):
@@ -453,14 +551,11 @@ def _setup_section(study: Study) -> list[str]:
     out.append("")
     out += [
         "- The paper's accelerator parameters (array size, buffer sizes, DRAM bandwidth, energy table) are not "
-        "published. The configs above are ours; `squeezelerator` is the closest analogue (32x32 PEs choosing the "
-        "fastest dataflow per layer, as the paper's accelerator chose between OS and WS), with an assumed 256 KiB "
-        "buffer and 64 B/cycle DRAM.",
-        "- Energy uses the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016): "
-        "MAC 1, register file 1, inter-PE 2, global buffer 6, DRAM 200. This is a documented convention, not the "
-        "paper's table; energies are in these MAC-normalized units.",
-        "- 16-bit words; batch norm and ReLU folded into the convolutions; grouped convolutions run one group "
-        "after another; pooling and element-wise adds are charged on the PEs (see docs/model.md).",
+        "published. The configs above are " + ("ours" if all(shipped) else "ours or the user's" if any(shipped) else "the user's")
+        + _analogue_text(study) + ".",
+        *_energy_assumptions(study),
+        f"- {_word_bits_text(study)}; batch norm and ReLU folded into the convolutions; grouped convolutions run "
+        "one group after another; pooling and element-wise adds are charged on the PEs (see docs/model.md).",
         "- Configs with unlimited DRAM bandwidth report compute cycles only; the others add the stalls when a "
         "layer's DRAM traffic cannot hide behind its compute.",
         "- sqnxt23_v2..v4 are reconstructions from the paper's stated design steps (shrink the stem to 5x5, then "
@@ -526,9 +621,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     # 2. variants
     out += ["", "## 2. The variants v1..v5", "", variants_text(study, facts), ""]
     for config in dict.fromkeys([study.finding_config, head]):
-        pj = study.result(config, VARIANTS[0]).units["energy_column_suffix"] == "pJ"
-        unit = "pJ" if pj else "MAC-normalized units, 1 = one 16-bit MAC"
-        out.append(f"On **{config}** (energy in billions of {unit}):")
+        out.append(f"On **{config}** (energy in billions of {_energy_unit_text(study.hardware(config))}):")
         out.append("")
         rows = []
         for r in variant_rows(study):

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from sqnxt_sim import InputError, network_from_dict
+from sqnxt_sim.paths import data_dir
 from sqnxt_sim.report.compare import compare, comparison_csv, comparison_json, comparison_rows, comparison_text
 from sqnxt_sim.report.compare_plots import merged_stage_order, stage_layout
 from sqnxt_sim.report.stages import stage_rows
@@ -110,3 +111,40 @@ def test_stage_layout_aligns_equal_stages():
     assert layout[1].tolist() == [0, 2, 6]
     # Networks that share no stage are not aligned.
     assert stage_layout([["a", "b"], ["c", "d"]]) is None
+
+
+def test_networks_that_share_a_name_get_distinct_labels(tmp_path):
+    # Two files whose networks are both named "same": keyed by the path, labelled by the file name.
+    paths = []
+    for k in (16, 32):
+        path = tmp_path / f"k{k}.yaml"
+        path.write_text(f"name: same\ninput: {{channels: 32, height: 8, width: 8}}\n"
+                        f"layers:\n  - {{name: conv, op: conv, out_channels: {k}, kernel: 1}}\n")
+        paths.append(str(path))
+    comparison = compare(paths, ["32pe_os"])
+    assert comparison.keys == tuple(paths)
+    assert comparison.labels == ("same (k16.yaml)", "same (k32.yaml)")
+    # Same 2 folds of 94 cycles, twice the MACs (see test_ratios_by_hand).
+    assert comparison.result("32pe_os", paths[1]).totals["cycles"] == 188
+    rows = comparison_rows(comparison)
+    assert [(r["network"], r["label"], r["macs_ratio"]) for r in rows] == [
+        ("same", "same (k16.yaml)", 1.0), ("same", "same (k32.yaml)", 2.0)]
+    text = comparison_text(comparison)
+    assert "same (k16.yaml)" in text and "same (k32.yaml)" in text
+    with pytest.raises(KeyError):
+        comparison.result("32pe_os", "same")  # ambiguous
+
+
+def test_a_zoo_network_and_its_file_are_two_networks():
+    comparison = compare(["sqnxt23_v1", str(data_dir("networks") / "sqnxt23_v1.yaml")], ["8x8_os"])
+    assert comparison.labels == ("sqnxt23_v1", "sqnxt23_v1 (sqnxt23_v1.yaml)")
+    rows = comparison_rows(comparison)
+    assert rows[1]["cycles_ratio"] == 1.0 and rows[1]["network"] == rows[0]["network"] == "sqnxt23_v1"
+    assert comparison.result("8x8_os", "sqnxt23_v1") is comparison.results[("8x8_os", "sqnxt23_v1")]
+
+
+def test_network_objects_with_one_name_are_numbered():
+    comparison = compare([pointwise(16, "k"), pointwise(32, "k")], ["32pe_os"])
+    assert comparison.keys == ("k", "k (2)") and comparison.labels == ("k", "k (2)")
+    assert comparison.result("32pe_os", "k (2)").totals["macs"] == 65_536  # 64 pixels x 32 x 32
+    assert [r["label"] for r in comparison_rows(comparison)] == ["k", "k (2)"]

@@ -1,0 +1,52 @@
+"""Words shared by every report: names of the memory levels and of the losses, energy units, batch.
+
+One definition each, so the terminal, the CSV headers and the figures say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..engine.results import Results
+
+# The energy levels, in the order of engine.energy.LEVELS.
+LEVEL_LABELS = {"mac": "MAC", "register_file": "register file", "inter_pe": "inter-PE",
+                "global_buffer": "global buffer", "dram": "DRAM"}
+# Where a layer's idle PE-cycles went (engine.results.LOSS_COLUMNS); the README's vocabulary.
+LOSS_LABELS = {
+    "loss_small_dims": "small dimensions", "loss_fold_remainder": "fold remainders", "loss_fill_drain": "fill/drain",
+    "loss_core_imbalance": "idle cores", "loss_memory_stall": "memory stalls", "loss_non_mac": "non-MAC layers",
+}
+
+
+def is_picojoules(results: Results) -> bool:
+    """True when the config's energy table is in pJ, False for MAC-normalized units."""
+    return results.units["energy_column_suffix"] == "pJ"
+
+
+def energy_unit(results: Results) -> str:
+    """The energy unit for an axis or a sentence: ``pJ`` or ``MAC-normalized units``."""
+    return "pJ" if is_picojoules(results) else "MAC-normalized units"
+
+
+def energy_column_unit(results: Results) -> str:
+    """The energy unit for a table header: ``pJ`` or ``E(MAC=1)``."""
+    return "pJ" if is_picojoules(results) else "E(MAC=1)"
+
+
+def batch_of(results: Results) -> int:
+    """Inferences per run (the network input's batch); cycles, time, MACs and energy cover all of them."""
+    return int(results.network.get("input", {}).get("batch", 1))
+
+
+def per_run_text(batches: Iterable[int]) -> str:
+    """What one total covers: ``per inference`` (batch 1), ``per batch of 4``, or ``per batch``.
+
+    ``per batch`` alone when the batches differ: the reader then needs each run's batch.
+    """
+    sizes = set(batches)
+    if sizes <= {1}:
+        return "per inference"
+    if len(sizes) == 1:
+        return f"per batch of {sizes.pop()}"
+    return "per batch"
