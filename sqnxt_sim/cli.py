@@ -227,7 +227,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
                 yield result
                 bar.update(result.stop - result.start)
 
-        summary = write_sweep(directory, advancing(), grid.size, unit_label(base.energy), title, per_layer,
+        summary = write_sweep(directory, advancing(), grid.size, unit_label(base.energy, base.word_bits), title, per_layer,
                               energy_suffix=unit_suffix(base.energy))
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 LEVELS = ("mac", "register_file", "inter_pe", "global_buffer", "dram")
 
 
-def unit_label(energy: Energy) -> str:
-    return "pJ" if energy.unit == "pJ" else "MAC-normalized units (1 = one 16-bit MAC)"
+def unit_label(energy: Energy, word_bits: int = 16) -> str:
+    return "pJ" if energy.unit == "pJ" else f"MAC-normalized units (1 = one {word_bits}-bit MAC)"
 
 
 def unit_suffix(energy: Energy) -> str:

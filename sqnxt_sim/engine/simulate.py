@@ -233,7 +233,7 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
     totals["per_core_utilization"] = _per_core_utilization(columns, hw, cycles)
     units = {
         "cycles": "clock cycles", "time_us": "microseconds", "time_ms": "milliseconds",
-        "utilization": "MACs / (cycles x all PEs)", "energy": unit_label(hw.energy),
+        "utilization": "MACs / (cycles x all PEs)", "energy": unit_label(hw.energy, hw.word_bits),
         "gb_read_words": f"{hw.word_bits}-bit words", "dram_read_bytes": "bytes",
         "energy_column_suffix": suffix,
     }

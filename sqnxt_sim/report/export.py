@@ -69,8 +69,3 @@ def json_text(data: Any) -> str:
 
 def results_json(results: Results) -> str:
     return json_text(results.to_dict())
-
-
-def summary_json(results: Results) -> str:
-    """Like results_json: the whole result, totals first, for summary.json."""
-    return results_json(results)

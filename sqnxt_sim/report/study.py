@@ -597,8 +597,8 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     out.append("")
     out.append(f"![Per-layer utilization of sqnxt23_v1 on {low['config']}]({figures['v1_layers']})")
     out.append("")
-    out.append(f"*Top: utilization of every layer (MACs / (cycles x PEs)), coloured by stage; the dashed line is the "
-               f"network's. Bottom: where each layer's PE-cycles went (red: a dimension smaller than the array).*")
+    out.append("*Top: utilization of every layer (MACs / (cycles x PEs)), coloured by stage; the dashed line is the "
+               "network's. Bottom: where each layer's PE-cycles went (red: a dimension smaller than the array).*")
     out.append("")
     out.append(f"![sqnxt23_v1 by stage on {low['config']}]({figures['v1_stages']})")
     out.append("")

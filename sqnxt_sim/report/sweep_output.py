@@ -62,11 +62,13 @@ class ParetoTracker:
     fronts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     sample: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
+    largest_batch: int = 1
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         by_network: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
+            self.largest_batch = max(self.largest_batch, row.get("batch", 1))
             by_network.setdefault(row["network"], []).append(row)
         for network, group in by_network.items():
             candidates = self.fronts.get(network, []) + group
@@ -173,8 +175,9 @@ def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
                 label=f"{network}: Pareto front ({len(front)} configs)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("inference time (ms, log scale)")
-    ax.set_ylabel(f"energy per inference ({energy_unit}, log scale)")
+    per = "per inference" if tracker.largest_batch == 1 else "per batch (see the batch column)"
+    ax.set_xlabel(f"time {per} (ms, log scale)")
+    ax.set_ylabel(f"energy {per} ({energy_unit}, log scale)")
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
