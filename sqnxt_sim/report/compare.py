@@ -105,15 +105,17 @@ def unique_labels(networks: Sequence[Network], keys: Sequence[str]) -> tuple[str
             label = f"{label} ({PurePath(key).name})"
         labels.append(label)
     seen: set[str] = set()
-    out = []
-    for label in labels:
-        candidate, n = label, 1
-        while candidate in seen:
-            n += 1
-            candidate = f"{label} ({n})"
-        seen.add(candidate)
-        out.append(candidate)
-    return tuple(out)
+    return tuple(_numbered(label, seen) for label in labels)
+
+
+def _numbered(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... whichever is not taken yet; marks it taken."""
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name} ({n})"
+    taken.add(candidate)
+    return candidate
 
 
 def _is_path(key: str) -> bool:
@@ -144,15 +146,7 @@ def _network_keys(arguments: Sequence[Network | str], nets: Sequence[Network]) -
     taken = {arg for arg in arguments if isinstance(arg, str)}
     keys = []
     for arg, net in zip(arguments, nets):
-        if isinstance(arg, str):
-            keys.append(arg)
-            continue
-        key, n = net.name, 1
-        while key in taken:
-            n += 1
-            key = f"{net.name} ({n})"
-        taken.add(key)
-        keys.append(key)
+        keys.append(arg if isinstance(arg, str) else _numbered(net.name, taken))
     return tuple(keys)
 
 
