@@ -25,6 +25,7 @@ class HardwareArrays:
     word_bits: np.ndarray
     bandwidth: np.ndarray  # bytes per cycle; inf = unlimited
     buffer_words: np.ndarray
+    activation_share: np.ndarray  # of the buffer, for activations kept on chip
     clock_mhz: np.ndarray
     dataflow: np.ndarray  # DATAFLOW_CODES
     mac: np.ndarray  # energy per access, by level
@@ -59,6 +60,7 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         word_bits=column((h.word_bits for h in configs), np.int64),
         bandwidth=column((h.memory.dram_bandwidth_bytes_per_cycle or np.inf for h in configs), float),
         buffer_words=column((h.memory.global_buffer_kib * 1024 * 8 / h.word_bits for h in configs), float),
+        activation_share=column((h.memory.activation_share for h in configs), float),
         clock_mhz=column((h.clock_mhz for h in configs), float),
         dataflow=column((DATAFLOW_CODES[h.dataflow] for h in configs), np.int64),
         mac=column((h.energy.mac for h in configs), float),

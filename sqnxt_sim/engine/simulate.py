@@ -46,7 +46,7 @@ def simulate(network: Network | Workload, hardware: Hardware) -> Results:
 def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     """Per-layer columns, each of shape (configurations, layers)."""
     table = workload.table
-    traffic = dram_traffic(table, workload.plan, hw.buffer_words)
+    traffic = dram_traffic(table, workload.plan, hw.buffer_words, hw.activation_share)
     presets = hw.presets_needed()
     evaluations = [_evaluate_preset(table, traffic, hw, preset) for preset in presets]
     chosen = _choose(evaluations, presets, hw.dataflow)

@@ -39,7 +39,6 @@ from .layer_table import LayerTable
 from .liveness import ActivationPlan
 
 MAX_CYCLES = 2.0**62  # PE-cycle products are taken in float64; cycle counts stay int64
-RESIDENT_SHARE = 0.5  # of the global buffer, for activations that stay on chip
 
 
 @dataclass(frozen=True)
@@ -52,11 +51,11 @@ class DramTraffic:
     output_resident: np.ndarray  # bool: the output stays on chip
 
 
-def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words) -> DramTraffic:
+def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words, activation_share=0.5) -> DramTraffic:
     """DRAM words per layer for a global buffer of ``capacity_words`` (scalar, or a column of
     configurations: results then have one row per configuration)."""
     capacity = np.asarray(capacity_words, dtype=float)
-    budget = capacity * RESIDENT_SHARE
+    budget = capacity * np.asarray(activation_share, dtype=float)
     staging = capacity - budget
     tile = staging / 2
     resident = plan.max_live_words <= budget  # (groups,), or (configs, groups)

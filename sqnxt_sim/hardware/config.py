@@ -53,6 +53,10 @@ class PEArray(_Strict):
 class Memory(_Strict):
     register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = 512  # per PE
     global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = 128
+    # Share of the buffer that may hold activations kept on chip between layers; the rest
+    # stages each layer's tiles. 0: every layer stages with the whole buffer (as a single-layer
+    # study, or a peer tool given one layer, assumes).
+    activation_share: Annotated[float, Field(ge=0, le=0.9, allow_inf_nan=False), Number] = 0.5
     # Shared by all cores; null means unlimited (compute-only timing). The lower bound (like
     # the clock's) rules out values such as 1e-300 that make times infinite.
     dram_bandwidth_bytes_per_cycle: Annotated[float, Field(ge=1e-3, le=1e9, allow_inf_nan=False), Number] | None = None
