@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..hardware.config import Dataflow
-from .dataflow import FoldCost, fold_cost
+from .dataflow import FoldCost, fold_cost, waiting_partial_sums
 from .layer_table import LayerTable
 
 LEVEL_TABLES = ("gb_read", "gb_write", "inter_pe", "register_file")
@@ -45,14 +45,23 @@ class ComputeCost:
     non_mac: np.ndarray
     streaming: np.ndarray  # PE-cycles of folds while streaming (spatial utilization's denominator)
     counts: dict[str, dict[str, np.ndarray]]  # level table -> operand -> words
+    # Partial sums waiting in the buffer between row folds (ws, is), whole chip, in words:
+    psum_waiting: np.ndarray  # what the untiled layer would keep
+    psum_held: np.ndarray  # what it keeps (less when tiled; 0 when spilled)
+    psum_chunks: np.ndarray  # the streamed dimension runs in this many chunks (1: not tiled)
+    psum_spill: np.ndarray  # words of partial sums sent to DRAM and read back (each way)
 
 
-def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> ComputeCost:
+def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_room=np.inf, spill_psums=False,
+                 rf_per_mac=False, load_drain_hops=True) -> ComputeCost:
+    """``psum_room``: words of buffer the waiting partial sums may take. When they need more,
+    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM."""
     m, d, f, g = table.pixels, table.reduction, table.filters_per_group, table.g
     by_channels = _pieces_by_channels(m, d, f, g, cores)
     by_pixels = _pieces_by_pixels(m, d, f, g, cores)
-    chan = _evaluate(dataflow, by_channels, rows, cols)
-    pix = _evaluate(dataflow, by_pixels, rows, cols)
+    options = (dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops)
+    chan = _evaluate(by_channels, *options)
+    pix = _evaluate(by_pixels, *options)
     use_pixels = pix["cycles"] < chan["cycles"]
     pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
 
@@ -85,6 +94,10 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores) -> Co
         non_mac=np.where(is_mac, 0, cycles * chip) + zero,
         streaming=mac_only(pick["stream"]),
         counts={level: {op: mac_only(v) for op, v in pick[level].items()} for level in LEVEL_TABLES},
+        psum_waiting=mac_only(pick["psum_waiting"]) + zero,
+        psum_held=mac_only(pick["psum_held"]) + zero,
+        psum_chunks=np.where(is_mac, pick["psum_chunks"], 1) + zero,
+        psum_spill=mac_only(pick["psum_spill"]) + zero,
     )
 
 
@@ -116,16 +129,28 @@ def _pieces_by_pixels(m, d, f, g, cores):
     return (n_big, big_m, d, f, g), (n_small, small_m, d, f, g)
 
 
-def _evaluate(dataflow, pieces, rows, cols):
+def _evaluate(pieces, dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
     pes = np.multiply(rows, cols, dtype=np.float64)  # PE-cycle sums are float64: no int64 wrap-around
     out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0, "busiest_macs": 0}
+    # The cores share the buffer: their waiting partial sums add up.
+    waiting = sum(n_cores * waiting_partial_sums(dataflow, m, d, f, rows, cols) for n_cores, m, d, f, _ in pieces)
+    room = np.maximum(np.asarray(psum_room, dtype=np.float64), 1.0)
+    overflow = waiting > room
+    stream_length = np.maximum(pieces[0][1] if dataflow is Dataflow.WS else pieces[0][3], 1)
+    chunks = np.where(overflow & ~np.asarray(spill_psums), np.minimum(np.ceil(waiting / room), stream_length), 1).astype(np.int64)
+    spilled = overflow & np.asarray(spill_psums)
+    out["psum_waiting"] = waiting
+    out["psum_held"] = np.where(spilled, 0, np.ceil(waiting / chunks)).astype(np.int64)
+    out["psum_chunks"] = chunks
+    out["psum_spill"] = 0
     for level in LEVEL_TABLES:
         out[level] = {}
     out["piece_cores"] = [n_cores for n_cores, *_ in pieces]
     out["piece_macs"] = [g * m * d * f for _, m, d, f, g in pieces]
     for n_cores, m, d, f, g in pieces:
-        cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols)
+        piece_chunks = np.minimum(chunks, np.maximum(m if dataflow is Dataflow.WS else f, 1))
+        cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols, piece_chunks, rf_per_mac, load_drain_hops)
         present = n_cores > 0
         macs = g * m * d * f
         runs = np.where(macs > 0, g * cost.row_folds * cost.col_folds, 0)  # a core given nothing runs no fold
@@ -146,4 +171,5 @@ def _evaluate(dataflow, pieces, rows, cols):
         for level in LEVEL_TABLES:
             for operand, words in getattr(cost, level).items():
                 out[level][operand] = out[level].get(operand, 0) + n_cores * words
+        out["psum_spill"] = out["psum_spill"] + np.where(spilled, n_cores * cost.gb_read["psum"], 0)
     return out

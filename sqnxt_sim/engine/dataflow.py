@@ -56,7 +56,7 @@ class FoldCost:
     stream: np.ndarray  # T, cycles each fold streams
     row_folds: np.ndarray
     col_folds: np.ndarray
-    fill: np.ndarray  # fill + drain cycles each fold pays
+    fill: np.ndarray  # fill + drain cycles each fold pays (all its chunks)
     cycles: np.ndarray  # G * folds * (T + fill)
     gb_read: dict[str, np.ndarray]
     gb_write: dict[str, np.ndarray]
@@ -64,14 +64,22 @@ class FoldCost:
     register_file: dict[str, np.ndarray]
 
 
-def fold_cost(dataflow: Dataflow, pixels, reduction, filters, groups, rows, cols) -> FoldCost:
-    """Cycles and on-chip access counts of ``groups`` GEMMs (pixels x reduction x filters)."""
+def fold_cost(dataflow: Dataflow, pixels, reduction, filters, groups, rows, cols, chunks=1,
+              rf_per_mac=False, load_drain_hops=True) -> FoldCost:
+    """Cycles and on-chip access counts of ``groups`` GEMMs (pixels x reduction x filters).
+
+    ``chunks`` splits the streamed dimension (ws: pixels, is: filters) so that the partial sums
+    waiting between row folds fit the buffer: each chunk re-loads the stationary operand and
+    pays the fill again. ``rf_per_mac`` and ``load_drain_hops`` select the energy conventions
+    (hardware.energy.Conventions)."""
     m, d, f, g = (np.asarray(x, dtype=np.int64) for x in (pixels, reduction, filters, groups))
+    chunks = np.asarray(chunks, dtype=np.int64)
     macs = g * m * d * f
     zero = np.zeros_like(macs)
     if dataflow is Dataflow.OS:
         sr, sc, t = m, f, d
         fill = rows + cols - 2
+        chunks = np.ones_like(chunks)
     elif dataflow is Dataflow.WS:
         sr, sc, t = d, f, m
         fill = 2 * rows + cols - 2
@@ -84,26 +92,52 @@ def fold_cost(dataflow: Dataflow, pixels, reduction, filters, groups, rows, cols
     fc = -(-sc // cols)
     folds = fr * fc
     fill = np.broadcast_to(np.asarray(fill, dtype=np.int64), np.broadcast_shapes(np.shape(fill), fr.shape))
-    cycles = np.where(macs > 0, g * folds * (t + fill), 0)
+    cycles = np.where(macs > 0, g * folds * (t + chunks * fill), 0)
+    # Hops to load the stationary operand (ws, is) or drain the outputs (os) through the rows:
+    # in a fold using r rows the value bound for row i crosses i links.
+    whole, rest = np.divmod(sr, rows)
+    along_rows = whole * rows * (rows - 1) // 2 + rest * (rest - 1) // 2
+    edge_hops = np.where(load_drain_hops, g * sc * along_rows * chunks, 0)
 
     if dataflow is Dataflow.OS:
         gb_read = {"ifmap": g * m * d * fc, "filter": g * f * d * fr, "psum": zero}
         gb_write = {"ifmap": zero, "filter": zero, "psum": g * m * f}
-        inter_pe = {"ifmap": g * m * d * (f - fc), "filter": g * f * d * (m - fr), "psum": zero}
-        register_file = {"ifmap": macs, "filter": macs, "psum": 2 * macs}
+        inter_pe = {"ifmap": g * m * d * (f - fc), "filter": g * f * d * (m - fr), "psum": edge_hops}
+        legacy_rf = {"ifmap": macs, "filter": macs, "psum": 2 * macs}
+        # On change: only the accumulator is written, once per MAC; the operands pass through
+        # pipeline registers (hops).
+        rf = {"ifmap": zero, "filter": zero, "psum": macs}
     elif dataflow is Dataflow.WS:
-        gb_read = {"ifmap": g * m * d * fc, "filter": g * f * d, "psum": g * m * f * (fr - 1)}
+        gb_read = {"ifmap": g * m * d * fc, "filter": g * f * d * chunks, "psum": g * m * f * (fr - 1)}
         gb_write = {"ifmap": zero, "filter": zero, "psum": g * m * f * fr}
-        inter_pe = {"ifmap": g * m * d * (f - fc), "filter": zero, "psum": g * m * f * (d - fr)}
-        register_file = {"ifmap": macs, "filter": macs + g * f * d, "psum": zero}
+        inter_pe = {"ifmap": g * m * d * (f - fc), "filter": edge_hops, "psum": g * m * f * (d - fr)}
+        legacy_rf = {"ifmap": macs, "filter": macs + g * f * d * chunks, "psum": zero}
+        rf = {"ifmap": zero, "filter": g * f * d * chunks, "psum": zero}  # the stationary weight, once per load
     else:
-        gb_read = {"ifmap": g * m * d, "filter": g * f * d * fc, "psum": g * m * f * (fr - 1)}
+        gb_read = {"ifmap": g * m * d * chunks, "filter": g * f * d * fc, "psum": g * m * f * (fr - 1)}
         gb_write = {"ifmap": zero, "filter": zero, "psum": g * m * f * fr}
-        inter_pe = {"ifmap": zero, "filter": g * f * d * (m - fc), "psum": g * m * f * (d - fr)}
-        register_file = {"ifmap": macs + g * m * d, "filter": macs, "psum": zero}
+        inter_pe = {"ifmap": edge_hops, "filter": g * f * d * (m - fc), "psum": g * m * f * (d - fr)}
+        legacy_rf = {"ifmap": macs + g * m * d * chunks, "filter": macs, "psum": zero}
+        rf = {"ifmap": g * m * d * chunks, "filter": zero, "psum": zero}  # the stationary input, once per load
+    register_file = {op: np.where(rf_per_mac, legacy_rf[op], rf[op]) for op in rf}
     # A layer with no work (a core given nothing) moves nothing.
     active = macs > 0
     for table in (gb_read, gb_write, inter_pe, register_file):
         for key in table:
             table[key] = np.where(active, table[key], 0)
-    return FoldCost(sr, sc, t, fr, fc, fill, cycles, gb_read, gb_write, inter_pe, register_file)
+    return FoldCost(sr, sc, t, fr, fc, fill * chunks, cycles, gb_read, gb_write, inter_pe, register_file)
+
+
+def waiting_partial_sums(dataflow: Dataflow, pixels, reduction, filters, rows, cols):
+    """Words of partial sums that wait in the buffer between row folds (one group): ws keeps
+    every pixel's sums of one column fold, is every filter's sums of one column fold; os and
+    single-row-fold layers keep none (the sums finish in the array)."""
+    m, d, f = (np.asarray(x, dtype=np.int64) for x in (pixels, reduction, filters))
+    several_row_folds = d > rows
+    if dataflow is Dataflow.WS:
+        waiting = m * np.minimum(f, cols)
+    elif dataflow is Dataflow.IS:
+        waiting = np.minimum(m, cols) * f
+    else:
+        waiting = np.zeros_like(m)
+    return np.where(several_row_folds, waiting, 0)

@@ -33,6 +33,8 @@ class HardwareArrays:
     inter_pe: np.ndarray
     global_buffer: np.ndarray
     dram: np.ndarray
+    rf_per_mac: np.ndarray  # bool: the legacy convention, an RF read per operand per MAC
+    load_drain_hops: np.ndarray  # bool: charge the hops that load or drain the array
 
     @property
     def pes(self) -> np.ndarray:
@@ -65,7 +67,9 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         dataflow=column((DATAFLOW_CODES[h.dataflow] for h in configs), np.int64),
         mac=column((h.energy.mac for h in configs), float),
         register_file=column((h.energy.register_file for h in configs), float),
-        inter_pe=column((h.energy.inter_pe for h in configs), float),
+        inter_pe=column((h.energy.inter_pe_hop for h in configs), float),  # the presets move data by neighbour hops
         global_buffer=column((h.energy.global_buffer for h in configs), float),
         dram=column((h.energy.dram for h in configs), float),
+        rf_per_mac=column((h.energy.register_file_accesses == "per_mac" for h in configs), bool),
+        load_drain_hops=column((h.energy.load_drain_hops for h in configs), bool),
     )

@@ -28,6 +28,9 @@ class LayerTable:
     q: np.ndarray
     r: np.ndarray
     s: np.ndarray
+    stride: np.ndarray  # vertical stride (bands of output rows)
+    h: np.ndarray  # input height and width
+    w: np.ndarray
     macs: np.ndarray
     weights: np.ndarray
     elementwise_ops: np.ndarray
@@ -71,6 +74,9 @@ def layer_table(network: Network) -> LayerTable:
         q=column(layer.q for layer in layers),
         r=column(layer.r for layer in layers),
         s=column(layer.s for layer in layers),
+        stride=column(layer.stride_h for layer in layers),
+        h=column(layer.h for layer in layers),
+        w=column(layer.w for layer in layers),
         macs=column(layer.macs for layer in layers),
         weights=column(layer.weights for layer in layers),
         elementwise_ops=column(layer.elementwise_ops for layer in layers),

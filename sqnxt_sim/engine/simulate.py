@@ -19,7 +19,8 @@ from .hardware_arrays import DATAFLOW_CODES, HardwareArrays, hardware_arrays
 from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
-from .traffic import dram_traffic, stalled_cycles
+from .schedule import RESIDENT_OPERANDS
+from .traffic import Residency, dram_traffic, residency, stalled_cycles
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,9 @@ def simulate(network: Network | Workload, hardware: Hardware) -> Results:
 def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     """Per-layer columns, each of shape (configurations, layers)."""
     table = workload.table
-    traffic = dram_traffic(table, workload.plan, hw.buffer_words, hw.activation_share)
+    res = residency(table, workload.plan, hw.buffer_words, hw.activation_share)
     presets = hw.presets_needed()
-    evaluations = [_evaluate_preset(table, traffic, hw, preset) for preset in presets]
+    evaluations = [_evaluate_preset(table, res, hw, preset) for preset in presets]
     chosen = _choose(evaluations, presets, hw.dataflow)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
     columns["dataflow_code"] = np.take(np.array([DATAFLOW_CODES[p] for p in presets]), chosen)
@@ -84,14 +85,39 @@ def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: Hardwa
     return totals
 
 
-def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> dict:
-    cost: ComputeCost = compute_cost(table, preset, hw.rows, hw.cols, hw.cores)
+PSUM_NONE, PSUM_FITS, PSUM_TILED, PSUM_SPILLED = range(4)  # the psum_strategy column
+PSUM_STRATEGIES = ("none", "fits", "tiled", "spilled")
+PSUM_ROOM_SHARE = 0.5  # of the staging buffer, the most the array's waiting partial sums may take
+
+
+def _evaluate_preset(table: LayerTable, res: Residency, hw: HardwareArrays, preset) -> dict:
+    """One preset on every configuration. Partial sums that would overflow their room are
+    either tiled or spilled, per layer whichever has the smaller energy-delay product."""
+    room = res.staging * PSUM_ROOM_SHARE
+    conventions = {"rf_per_mac": hw.rf_per_mac, "load_drain_hops": hw.load_drain_hops}
+    tiled = _run(table, res, hw, compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions))
+    overflow = tiled["psum_strategy"] == PSUM_TILED
+    if not overflow.any():
+        return tiled
+    spilled = _run(table, res, hw, compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, True, **conventions))
+    spill = overflow & (spilled["cycles"] * spilled["energy"] < tiled["cycles"] * tiled["energy"])
+    return {key: np.where(spill, spilled[key], tiled[key]) for key in tiled}
+
+
+def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCost) -> dict:
+    traffic = dram_traffic(table, res, res.staging - cost.psum_held)
+    traffic.read["psum"] = traffic.read["psum"] + cost.psum_spill
+    traffic.write["psum"] = traffic.write["psum"] + cost.psum_spill
     # Each operand column is rounded up to whole bytes; the totals are their sums.
     read_by_operand = {op: _bytes(words, hw.word_bits) for op, words in traffic.read.items()}
     write_by_operand = {op: _bytes(words, hw.word_bits) for op, words in traffic.write.items()}
     read_bytes = sum(read_by_operand.values())
     write_bytes = sum(write_by_operand.values())
-    cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, cost.transfer_steps, hw.bandwidth)
+    # MAC layers: the schedule's first tiles and last outputs; vector layers stream in steps.
+    steps = np.maximum(cost.transfer_steps, 1)
+    first = np.where(table.has_macs, _bytes_float(traffic.first_load, hw.word_bits), read_bytes / steps)
+    last = np.where(table.has_macs, _bytes_float(traffic.last_write, hw.word_bits), write_bytes / steps)
+    cycles = stalled_cycles(cost.cycles, read_bytes, write_bytes, first, last, hw.bandwidth)
     stall = cycles - cost.cycles
     pe_cycles = cycles.astype(np.float64) * hw.chip_pes  # can pass 2^63 on huge chips
     safe = np.maximum(pe_cycles, 1)
@@ -141,6 +167,13 @@ def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> 
     out["output_on_chip"] = traffic.output_resident
     out["dram_input_passes"] = traffic.input_passes
     out["dram_weight_passes"] = traffic.weight_passes
+    out["dram_output_passes"] = traffic.output_passes
+    out["dram_resident_code"] = traffic.resident
+    out["buffer_footprint_words"] = np.rint(traffic.footprint).astype(np.int64) + cost.psum_held
+    out["psum_waiting_words"] = cost.psum_waiting
+    out["psum_chunks"] = cost.psum_chunks
+    out["psum_strategy"] = np.where(cost.psum_waiting == 0, PSUM_NONE, np.where(
+        cost.psum_spill > 0, PSUM_SPILLED, np.where(cost.psum_chunks > 1, PSUM_TILED, PSUM_FITS)))
     # Memory-bound: moving the layer's DRAM data takes longer than computing it.
     out["memory_bound"] = (read_bytes + write_bytes) / hw.bandwidth > cost.cycles
     gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
@@ -161,6 +194,10 @@ def _evaluate_preset(table: LayerTable, traffic, hw: HardwareArrays, preset) -> 
 
 def _bytes(words, word_bits) -> np.ndarray:
     return (np.asarray(words, dtype=np.int64) * word_bits + 7) // 8
+
+
+def _bytes_float(words, word_bits) -> np.ndarray:
+    return np.asarray(words, dtype=np.float64) * word_bits / 8
 
 
 def _choose(evaluations: list[dict], presets, dataflow_code: np.ndarray) -> np.ndarray:
@@ -221,6 +258,11 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "output_on_chip": columns["output_on_chip"],
         "dram_input_passes": columns["dram_input_passes"],
         "dram_weight_passes": columns["dram_weight_passes"],
+        "dram_output_passes": columns["dram_output_passes"],
+        "dram_resident": [RESIDENT_OPERANDS[code] if code >= 0 else "-" for code in columns["dram_resident_code"].tolist()],
+        "buffer_footprint_words": columns["buffer_footprint_words"],
+        "psum_strategy": [PSUM_STRATEGIES[code] for code in columns["psum_strategy"].tolist()],
+        "psum_chunks": columns["psum_chunks"],
         **{key: columns[key] for key in columns if key.startswith(("gb_read_", "gb_write_", "dram_read_", "dram_write_"))},
         "energy": columns["energy"],
         **{key: columns[key] for key in columns if key.startswith("energy_")},

@@ -1,31 +1,24 @@
 """DRAM traffic of every layer (words, per operand) and the stalls it causes.
 
-The global buffer (``global_buffer_kib``, shared by all cores) is split in two halves:
+The global buffer (``global_buffer_kib``, shared by all cores) has two parts:
 
-* up to half holds *resident activations*: a layer output stays on chip, and its readers get
-  it from the buffer, when the live set fits in that half during its whole lifetime
-  (:mod:`sqnxt_sim.engine.liveness`). Otherwise its producer writes it to DRAM and every
-  reader reads it back. The network input starts in DRAM; the network output ends there.
-* the other half, S words, stages what a layer streams from DRAM: its weights and any
-  non-resident input, double-buffered in tiles of S/2.
-
-Tiling, when the streamed weights W and streamed input I do not fit in S together:
-
-* weights outer: W in min(ceil(W / (S/2)), K) chunks of output channels; the input is read
-  once per chunk, the weights once;
-* input outer: I in min(ceil(I / (S/2)), N*P*Q) chunks of output pixels; the weights are read
-  once per chunk.
-
-The cheaper order is taken. Partial sums spill only if one output channel's reduction
-(C*R*S weights) exceeds S/2: then each output is written and read back once for every extra
-reduction chunk. Halos of input tiles are ignored.
+* up to ``activation_share`` of it holds *resident activations*: a layer output stays on chip,
+  and its readers get it from the buffer, when the live set fits in that part during its
+  whole lifetime (:mod:`sqnxt_sim.engine.liveness`). Otherwise its producer writes it to DRAM
+  and every reader reads it back. The network input starts in DRAM; the network output ends
+  there.
+* the rest stages each layer's tiles: the schedule of :mod:`sqnxt_sim.engine.schedule` picks
+  the loop order and tile sizes with the least DRAM traffic that fit in it (less whatever the
+  array's own partial sums hold, see simulate.py).
 
 Every word read from DRAM is written into the global buffer once, and every word written to
 DRAM is read from it once; simulate.py adds those accesses to the buffer counts.
 
-Stalls (double buffering): a layer takes max(compute, transfer) plus the first load and the
-last write-back, which cannot overlap: one step's share of the transfer. A MAC layer has a
-step per fold (summed over cores); pooling and add one per vector of PEs-per-core results.
+Stalls (double buffering at the granularity of the schedule's steps): the first step's
+tiles load before compute starts and the last step's outputs are written after it ends; the
+rest of the transfer overlaps compute:
+
+    cycles = first_load / B + max(compute, (transfer - first_load - last_write) / B) + last_write / B
 """
 
 from __future__ import annotations
@@ -37,72 +30,120 @@ import numpy as np
 from ..errors import InputError
 from .layer_table import LayerTable
 from .liveness import ActivationPlan
+from .schedule import LayerDims, dram_schedule
 
 MAX_CYCLES = 2.0**62  # PE-cycle products are taken in float64; cycle counts stay int64
+NO_SCHEDULE = -1  # ``resident`` of a layer without MACs
+
+
+@dataclass(frozen=True)
+class Residency:
+    """Which activations stay on chip, per configuration and layer."""
+
+    streamed_input: np.ndarray  # words of input read from DRAM (once)
+    writes: np.ndarray  # words of output written to DRAM (once)
+    input_resident: np.ndarray  # bool: every input of the layer came from the buffer
+    output_resident: np.ndarray  # bool: the output stays on chip
+    staging: np.ndarray  # (configs, 1) words of buffer for the layers' tiles
 
 
 @dataclass(frozen=True)
 class DramTraffic:
     read: dict[str, np.ndarray]  # operand -> words
     write: dict[str, np.ndarray]
-    input_passes: np.ndarray  # times a streamed input is read (1 = once)
+    input_passes: np.ndarray  # times the input is fetched (1 = once)
     weight_passes: np.ndarray
-    input_resident: np.ndarray  # bool: every input of the layer came from the buffer
-    output_resident: np.ndarray  # bool: the output stays on chip
+    output_passes: np.ndarray  # visits of each output; > 1 means partial sums went to DRAM
+    resident: np.ndarray  # schedule.RESIDENT_OPERANDS index, NO_SCHEDULE without MACs
+    first_load: np.ndarray  # words loaded before compute can start (MAC layers)
+    last_write: np.ndarray  # words written after compute ends (MAC layers)
+    footprint: np.ndarray  # words of buffer one step's tiles take
+    input_resident: np.ndarray
+    output_resident: np.ndarray
 
 
-def dram_traffic(table: LayerTable, plan: ActivationPlan, capacity_words, activation_share=0.5) -> DramTraffic:
-    """DRAM words per layer for a global buffer of ``capacity_words`` (scalar, or a column of
-    configurations: results then have one row per configuration)."""
+def residency(table: LayerTable, plan: ActivationPlan, capacity_words, activation_share) -> Residency:
     capacity = np.asarray(capacity_words, dtype=float)
     budget = capacity * np.asarray(activation_share, dtype=float)
-    staging = capacity - budget
-    tile = staging / 2
     resident = plan.max_live_words <= budget  # (groups,), or (configs, groups)
     not_resident = ~np.take(resident, plan.read_group, axis=-1)
     streamed_input = plan.sum_reads_per_layer(plan.read_words * not_resident)
     input_resident = plan.sum_reads_per_layer(not_resident.astype(np.int64)) == 0
     output_resident = np.take(resident, plan.group_of_layer, axis=-1) & ~plan.is_network_output
     writes = np.where(output_resident, 0, plan.write_words)
+    shape = np.broadcast_shapes(np.shape(writes), np.shape(streamed_input))
+    return Residency(np.broadcast_to(streamed_input, shape), np.broadcast_to(writes, shape),
+                     np.broadcast_to(input_resident, shape), np.broadcast_to(output_resident, shape),
+                     np.reshape(capacity - budget, (-1, 1)))
 
-    weights = table.weights
-    fits = streamed_input + weights <= staging
-    # Weight chunks are sets of output channels, input chunks sets of output pixels: there are
-    # at most K and N*P*Q of them. A single channel or pixel too big for a tile splits the
-    # reduction instead (the partial-sum spill below), not the other operand's passes.
-    weight_chunks = np.clip(np.ceil(weights / tile), 1, np.maximum(table.k, 1))
-    input_chunks = np.clip(np.ceil(streamed_input / tile), 1, np.maximum(table.pixels, 1))
-    weights_outer = weights + streamed_input * weight_chunks
-    input_outer = weights * input_chunks + streamed_input
-    use_input_outer = ~fits & (input_outer < weights_outer)
-    input_passes = np.where(fits | use_input_outer | (streamed_input == 0), 1, weight_chunks)
-    weight_passes = np.where(use_input_outer, input_chunks, 1)
-    reduction_chunks = np.where(table.has_macs, np.maximum(np.ceil(table.reduction / tile), 1), 1)
-    psum_spill = table.output_words * (reduction_chunks - 1)
-    zero = np.zeros(np.shape(writes), dtype=np.int64)
+
+def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
+    """DRAM words per layer when each layer's tiles get ``capacity`` words (configs, layers)."""
+    shape = np.shape(res.writes)
+    capacity = np.broadcast_to(np.asarray(capacity, dtype=float), shape)
+    mac = np.broadcast_to(table.has_macs, shape)
+    zero = np.zeros(shape)
+    read = {"ifmap": np.where(mac, 0.0, res.streamed_input), "filter": zero, "psum": zero}
+    write = {"ifmap": zero, "filter": zero, "psum": np.where(mac, 0.0, res.writes)}
+    ones = np.ones(shape)
+    fields = {"input_passes": ones, "weight_passes": ones, "output_passes": ones,
+              "resident": np.full(shape, NO_SCHEDULE, dtype=np.int64), "first_load": zero, "last_write": zero, "footprint": zero}
+    config, layer = np.nonzero(mac)
+    if layer.size:
+        g = table.g[layer]
+        keys = np.stack([layer, capacity[config, layer], res.streamed_input[config, layer], res.writes[config, layer]], axis=1)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = np.reshape(inverse, -1)
+        at = unique[:, 0].astype(np.int64)
+        groups = table.g[at]
+        dims = LayerDims(
+            f=table.k[at] // groups, c=table.c[at], n=table.n[at], p=table.p[at], q=table.q[at], r=table.r[at],
+            s=table.s[at], stride=table.stride[at], h=table.h[at], w=table.w[at], input_words=unique[:, 2] / groups,
+            weight_words=table.weights[at] / groups, output_words=unique[:, 3] / groups,
+        )
+        plan = dram_schedule(dims, unique[:, 1])
+        if not plan.feasible.all():
+            worst = int(at[~plan.feasible][0])
+            raise InputError("--hw", "memory.global_buffer_kib",
+                             f"the buffer leaves too few words to stage one tile of layer '{table.names[worst]}' "
+                             f"(one output row, one input channel); give it more buffer or a smaller activation_share")
+        back = lambda values: values[inverse]
+        read = {"ifmap": _put(read["ifmap"], config, layer, back(plan.input_read) * g),
+                "filter": _put(zero, config, layer, back(plan.weight_read) * g),
+                "psum": _put(zero, config, layer, back(plan.psum_read) * g)}
+        write = {"ifmap": zero, "filter": zero, "psum": _put(write["psum"], config, layer, back(plan.output_write) * g)}
+        for name, values in (("input_passes", plan.input_passes), ("weight_passes", plan.weight_passes),
+                             ("output_passes", plan.output_passes), ("resident", plan.resident),
+                             ("first_load", plan.first_load), ("last_write", plan.last_write), ("footprint", plan.footprint)):
+            fields[name] = _put(fields[name], config, layer, back(values))
     return DramTraffic(
-        read={"ifmap": _words(streamed_input * input_passes), "filter": _words(weights * weight_passes), "psum": _words(psum_spill) + zero},
-        write={"ifmap": zero, "filter": zero, "psum": _words(writes + psum_spill)},
-        input_passes=input_passes.astype(np.int64) + zero,
-        weight_passes=weight_passes.astype(np.int64) + zero,
-        input_resident=input_resident + zero.astype(bool),
-        output_resident=output_resident + zero.astype(bool),
+        read={op: _words(v) for op, v in read.items()}, write={op: _words(v) for op, v in write.items()},
+        input_passes=fields["input_passes"].astype(np.int64), weight_passes=fields["weight_passes"].astype(np.int64),
+        output_passes=fields["output_passes"].astype(np.int64), resident=fields["resident"],
+        first_load=fields["first_load"], last_write=fields["last_write"], footprint=fields["footprint"],
+        input_resident=res.input_resident, output_resident=res.output_resident,
     )
+
+
+def _put(base: np.ndarray, config, layer, values) -> np.ndarray:
+    out = np.array(base, dtype=np.result_type(base, values), copy=True)
+    out[config, layer] = values
+    return out
 
 
 def _words(values) -> np.ndarray:
     return np.rint(values).astype(np.int64)
 
 
-def stalled_cycles(compute, read_bytes, write_bytes, steps, bandwidth):
-    """Cycles with double buffering: max(compute, transfer) plus the first load and the last
-    write-back, which cannot overlap (one of ``steps`` equal transfer steps each)."""
+def stalled_cycles(compute, read_bytes, write_bytes, first_load_bytes, last_write_bytes, bandwidth):
+    """Cycles with double buffering: the first load and the last write-back do not overlap
+    compute; everything between does."""
     compute = np.asarray(compute)
     if bandwidth is None:
         return compute
-    steps = np.maximum(steps, 1)
-    exposed = (read_bytes + write_bytes) / steps / bandwidth
-    total = np.maximum(compute, (read_bytes + write_bytes) / bandwidth) + exposed
+    transfer = read_bytes + write_bytes
+    edges = np.minimum(first_load_bytes + last_write_bytes, transfer)
+    total = edges / bandwidth + np.maximum(compute, (transfer - edges) / bandwidth)
     if np.any(total > MAX_CYCLES):
         raise InputError("--hw", "memory.dram_bandwidth_bytes_per_cycle",
                          f"a layer would take {float(np.max(total)):.3g} cycles, more than the 2^62 the simulator "

@@ -15,6 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from ..errors import InputError, describe_pydantic_error
 from ..yamlfile import check_plain_data, read_yaml_mapping
 
+# Default systolic hop cost, MAC-normalized: see docs/model.md, "Energy", for the source.
+INTER_PE_HOP = 0.1
 MAX_PES = 1 << 22  # PEs on the whole chip (rows x cols x cores); 256 x 256 is 65,536
 
 
@@ -63,14 +65,21 @@ class Memory(_Strict):
 
 
 class Energy(_Strict):
-    """Energy per access of one word at each level (Eyeriss, ISCA 2016, normalized to a MAC)."""
+    """Energy per access of one word at each level, normalized to a MAC (Eyeriss, ISCA 2016,
+    Table IV) unless ``unit`` is pJ, and the conventions that decide what counts as an access.
+    Sources and the legacy values: docs/model.md, "Energy"."""
 
     unit: Literal["mac_normalized", "pJ"] = "mac_normalized"
     mac: Cost = 1.0
     register_file: Cost = 1.0
-    inter_pe: Cost = 2.0
+    inter_pe: Cost = 2.0  # a delivery over a multicast network (Eyeriss "array")
+    inter_pe_hop: Cost = INTER_PE_HOP  # a systolic neighbour hop: wire + pipeline register
     global_buffer: Cost = 6.0
     dram: Cost = 200.0
+    # on_change: an RF access each time a value is written into a PE (a stationary operand
+    # once per load, the os accumulator once per MAC); per_mac: every operand read per MAC.
+    register_file_accesses: Literal["on_change", "per_mac"] = "on_change"
+    load_drain_hops: bool = True  # charge the hops that load ws/is operands and drain os outputs
 
 
 class Hardware(_Strict):
