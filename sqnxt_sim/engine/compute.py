@@ -61,7 +61,8 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_
     by_pixels = _pieces_by_pixels(m, d, f, g, cores)
     options = (dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops)
     chan = _evaluate(by_channels, *options)
-    pix = _evaluate(by_pixels, *options)
+    # One core: both splits are the whole layer.
+    pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(by_pixels, *options)
     use_pixels = pix["cycles"] < chan["cycles"]
     pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
 

@@ -2,7 +2,8 @@
 
 A plain-Python, scalar, one-layer-at-a-time transcription of docs/model.md, written from the
 document alone (not from the vectorized engine), so the two can be compared layer by layer in
-tests/engine/test_reference_oracle.py. Clarity over speed: loops, ints and ``math.ceil``.
+tests/engine/test_reference_oracle.py. Clarity over speed: loops, ints, exact fractions and
+``math.ceil``.
 
 Where docs/model.md leaves a choice open, the choice made here is marked ``INTERPRETATION``.
 
@@ -11,29 +12,39 @@ Summary of the model as implemented here:
 * GEMM of one group: M = N P Q, D = R S C, F = K / G.
   os: rows <- M, cols <- F, time T = D;  ws: rows <- D, cols <- F, T = M;
   is: rows <- D, cols <- M, T = F.
-  folds = ceil(Sr / rows) ceil(Sc / cols); per fold T + rows + cols - 2 (os) or
-  T + 2 rows + cols - 2 (ws, is). Groups run one after another.
+  folds = ceil(Sr / rows) ceil(Sc / cols); per fold T + k fill, fill = rows + cols - 2 (os)
+  or 2 rows + cols - 2 (ws, is), k the partial-sum chunks (below). Groups run one after
+  another.
 * Cores: split by output channels (whole groups if G >= cores, else a slice of each group's
   filters) or by output pixels, slices differing by at most one unit; the busiest core sets
   the compute cycles; the split with fewer compute cycles wins, ties go to channels.
   ``best`` then takes the preset with the fewest total cycles (stalls included), ties: least
   energy.
-* Non-MAC layers: pooling R S ops per output, add (inputs - 1) per output, at one op per PE
-  per cycle: ceil(ops / all PEs) cycles. Concat and ReLU are free and share storage with
-  their inputs.
-* DRAM: half the buffer holds resident activations (live-set rule over the layer graph), the
-  other half (S words) stages weights and non-resident inputs, tiling with chunks of S / 2
-  when they do not fit; partial sums spill when C R S > S / 2.
-* Stalls: cycles = max(compute, X / B) + X / steps / B, X = DRAM bytes read + written.
-* Energy: accesses x cost per level (MAC, RF, inter-PE, GB, DRAM).
+* On-chip counts: the docs/model.md table (GB reads/writes, systolic hops incl. the L(X)
+  load/drain hops, RF accesses on change or per MAC), x G, summed over cores.
+* Waiting partial sums (ws/is with more than one row fold): M min(F, cols) (ws) or
+  min(M, cols) F (is) per core, summed over cores, against a room of half the staging
+  buffer; over it, the layer tiles the streamed dimension into k chunks or spills the
+  partial sums to DRAM, whichever has the smaller energy x cycles.
+* DRAM: ``activation_share`` of the buffer holds resident activations (live-set rule over
+  the layer graph), the rest (S words, less the partial sums held) stages one step's tiles
+  of a K/P/C loop nest per group: six loop orders, innermost loop at its finest tile, outer
+  loop at tile counts 1 ... 4096, middle loop at the largest tile that fits; the schedule
+  with the fewest DRAM words wins (ties: smallest first load + last write-back).
+* Stalls: edges = min(first_load + last_write, X); cycles = edges / B + max(compute,
+  (X - edges) / B), X = DRAM bytes read + written.
+* Energy: accesses x cost per level (MAC, RF, systolic hop, GB, DRAM).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 from fractions import Fraction
 from typing import Any
 
+from ..errors import InputError
 from ..hardware.config import Hardware
 from ..workload.graph import INPUT, Network
 from ..workload.layer import Layer, Op
@@ -43,6 +54,9 @@ OPERANDS = ("ifmap", "filter", "psum")
 LEVELS = ("register_file", "inter_pe", "global_buffer", "dram")
 LOSSES = ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance",
           "loss_memory_stall", "loss_non_mac")
+# The outer loop's candidate tile counts (docs/model.md: "1, 2, 3, ... 4096").
+# INTERPRETATION: every integer from 1 to 4096.
+TILE_COUNTS = range(1, 4097)
 
 
 # --------------------------------------------------------------------------------------------
@@ -64,11 +78,29 @@ def _fill(preset: str, rows: int, cols: int) -> int:
     return rows + cols - 2 if preset == "os" else 2 * rows + cols - 2
 
 
-def _core_slice(preset: str, groups: int, m: int, d: int, f: int, rows: int, cols: int) -> dict[str, Any]:
+def _links(x: int, rows: int) -> int:
+    """L(X): links crossed loading or draining X values through the rows of the array."""
+    full, rem = divmod(x, rows)
+    return full * rows * (rows - 1) // 2 + rem * (rem - 1) // 2
+
+
+def _waiting(preset: str, groups: int, m: int, d: int, f: int, rows: int, cols: int) -> int:
+    """Partial sums one core keeps in the buffer between row folds (one group at a time)."""
+    if preset == "os" or groups == 0 or m == 0 or f == 0:
+        return 0
+    sr, _, _ = _mapping(preset, m, d, f)
+    if math.ceil(sr / rows) <= 1:
+        return 0
+    return m * min(f, cols) if preset == "ws" else min(m, cols) * f
+
+
+def _core_slice(preset: str, groups: int, m: int, d: int, f: int, rows: int, cols: int, k: int,
+                hw: Hardware) -> dict[str, Any]:
     """Cycles, fold and loss PE-cycles, and access counts of one core running ``groups``
-    groups of the GEMM (m x d) x (d x f), one group after another."""
+    groups of the GEMM (m x d) x (d x f), one group after another, the streamed dimension in
+    ``k`` chunks."""
     zero = {"cycles": 0, "folds": 0, "group_folds": 0, "macs": 0, "used_pe_folds": 0,
-            "fill_pe": 0, "small_pe": 0, "remainder_pe": 0,
+            "fill_pe": 0, "small_pe": 0, "remainder_pe": 0, "row_folds": 0,
             "gb_read": dict.fromkeys(OPERANDS, 0), "gb_write": dict.fromkeys(OPERANDS, 0),
             "inter_pe": dict.fromkeys(OPERANDS, 0), "rf": dict.fromkeys(OPERANDS, 0)}
     if groups == 0 or m == 0 or f == 0:
@@ -78,40 +110,54 @@ def _core_slice(preset: str, groups: int, m: int, d: int, f: int, rows: int, col
     fc = math.ceil(sc / cols)
     folds = fr * fc
     fill = _fill(preset, rows, cols)
-    per_fold = t + fill
-    cycles = groups * folds * per_fold
+    cycles = groups * folds * (t + k * fill)
     pes = rows * cols
     macs = groups * m * d * f
     # PE-cycles of this core split by cause (the doc's shares times cycles x PEs):
-    #   fill/drain: fill cycles of every fold on every PE
+    #   fill/drain: fill cycles (k per fold) of every fold on every PE
     #   small dims: streaming cycles on PEs unreachable because a dimension < array side
     #   remainder:  streaming cycles on PEs idle in the partial last fold
     reach = min(sr, rows) * min(sc, cols)
-    fill_pe = groups * folds * fill * pes
+    fill_pe = groups * folds * k * fill * pes
     small_pe = groups * folds * t * (pes - reach)
     remainder_pe = groups * (folds * t * reach - sr * sc * t)
     # Access counts of one group (docs/model.md table), times the groups.
     mdf = m * d * f
+    load_drain = hw.energy.load_drain_hops
+    per_mac = hw.energy.register_file_accesses == "per_mac"
     if preset == "os":
         gb_read = {"ifmap": m * d * fc, "filter": f * d * fr, "psum": 0}
         gb_write = {"ifmap": 0, "filter": 0, "psum": m * f}
-        inter = {"ifmap": m * d * (f - fc), "filter": f * d * (m - fr), "psum": 0}
-        rf = {"ifmap": mdf, "filter": mdf, "psum": 2 * mdf}
+        hops = {"ifmap": m * d * (f - fc), "filter": f * d * (m - fr),
+                "psum": f * _links(m, rows) if load_drain else 0}
+        rf = {"ifmap": 0, "filter": 0, "psum": mdf}
+        if per_mac:  # every operand read per MAC; the accumulator read and written
+            rf = {"ifmap": mdf, "filter": mdf, "psum": 2 * mdf}
     elif preset == "ws":
-        gb_read = {"ifmap": m * d * fc, "filter": f * d, "psum": m * f * (fr - 1)}
+        gb_read = {"ifmap": m * d * fc, "filter": f * d * k, "psum": m * f * (fr - 1)}
         gb_write = {"ifmap": 0, "filter": 0, "psum": m * f * fr}
-        inter = {"ifmap": m * d * (f - fc), "filter": 0, "psum": m * f * (d - fr)}
-        rf = {"ifmap": mdf, "filter": mdf + f * d, "psum": 0}
+        hops = {"ifmap": m * d * (f - fc), "filter": f * _links(d, rows) * k if load_drain else 0,
+                "psum": m * f * (d - fr)}
+        rf = {"ifmap": 0, "filter": f * d * k, "psum": 0}
+        if per_mac:
+            # INTERPRETATION: "every operand" is the ifmap and the filter; only the os
+            # accumulator adds psum RF accesses (the counts before this model).
+            rf = {"ifmap": mdf, "filter": mdf + f * d * k, "psum": 0}
     else:  # is
-        gb_read = {"ifmap": m * d, "filter": f * d * fc, "psum": m * f * (fr - 1)}
+        gb_read = {"ifmap": m * d * k, "filter": f * d * fc, "psum": m * f * (fr - 1)}
         gb_write = {"ifmap": 0, "filter": 0, "psum": m * f * fr}
-        inter = {"ifmap": 0, "filter": f * d * (m - fc), "psum": m * f * (d - fr)}
-        rf = {"ifmap": mdf + m * d, "filter": mdf, "psum": 0}
+        hops = {"ifmap": m * _links(d, rows) * k if load_drain else 0, "filter": f * d * (m - fc),
+                "psum": m * f * (d - fr)}
+        rf = {"ifmap": m * d * k, "filter": 0, "psum": 0}
+        if per_mac:
+            rf = {"ifmap": mdf + m * d * k, "filter": mdf, "psum": 0}
     scale = lambda counts: {key: groups * value for key, value in counts.items()}  # noqa: E731
     return {"cycles": cycles, "folds": groups * folds, "group_folds": folds, "macs": macs,
-            "used_pe_folds": groups * sr * sc,
+            "used_pe_folds": groups * sr * sc, "row_folds": fr,
             "fill_pe": fill_pe, "small_pe": small_pe, "remainder_pe": remainder_pe,
-            "gb_read": scale(gb_read), "gb_write": scale(gb_write), "inter_pe": scale(inter),
+            # partial sums spilled to DRAM (written, and as many read back) if they spill
+            "spill": groups * m * f * (fr - 1) if preset != "os" else 0,
+            "gb_read": scale(gb_read), "gb_write": scale(gb_write), "inter_pe": scale(hops),
             "rf": scale(rf)}
 
 
@@ -121,20 +167,20 @@ def _split(total: int, parts: int) -> list[int]:
     return [base + 1 if i < extra else base for i in range(parts)]
 
 
-def _core_slices(layer: Layer, preset: str, split: str, hw: Hardware) -> list[dict[str, Any]]:
-    rows, cols, cores = hw.pe_array.rows, hw.pe_array.cols, hw.cores
+def _core_work(layer: Layer, split: str, cores: int) -> list[tuple[int, int, int, int]]:
+    """(groups, m, d, f) of each core."""
     g = layer.g
     m = layer.n * layer.p * layer.q
     d = layer.r * layer.s * layer.c
     f = layer.k // g
     if split == "channels":
         if g >= cores:  # whole groups per core
-            return [_core_slice(preset, groups, m, d, f, rows, cols) for groups in _split(g, cores)]
+            return [(groups, m, d, f) for groups in _split(g, cores)]
         # a slice of every group's filters
-        return [_core_slice(preset, g, m, d, filters, rows, cols) for filters in _split(f, cores)]
+        return [(g, m, d, filters) for filters in _split(f, cores)]
     # INTERPRETATION: the pixel unit is one row of the GEMM (one output pixel of one image,
     # M = N P Q), and every core runs all G groups on its pixels.
-    return [_core_slice(preset, g, pixels, d, f, rows, cols) for pixels in _split(m, cores)]
+    return [(g, pixels, d, f) for pixels in _split(m, cores)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,13 +192,13 @@ def _is_alias(network: Network, name: str) -> bool:
     return name != INPUT and network.graph.nodes[name]["layer"].op in (Op.CONCAT, Op.RELU)
 
 
-def _residency(network: Network, half_words: Fraction) -> dict[str, Any]:
+def _residency(network: Network, activation_words: Fraction) -> dict[str, Any]:
     """Which activations stay on chip, and which are written to DRAM.
 
     Concat and ReLU outputs share storage with their inputs: a concat/ReLU and everything it
     reads, transitively, form one storage group (one buffer, the sum of its producers'
     outputs). A group lives from its first producer's step to its last reader's step (both
-    included) and is resident when the live set fits in the resident half at every step of that
+    included) and is resident when the live set fits in the activation part at every step of that
     lifetime. The network input starts in DRAM: a group holding it is never resident, and it
     is not part of the live set. A group holding a network output (a layer nobody reads) is
     written to DRAM by its producers.
@@ -197,7 +243,7 @@ def _residency(network: Network, half_words: Fraction) -> dict[str, Any]:
         holds_output[root] = any(graph.out_degree(name) == 0 for name in group_names)
 
     # INTERPRETATION: the live set counts every group alive at a step, resident or not (the
-    # network output included), but not the network input (streamed through the staging half).
+    # network output included), but not the network input (streamed through the staging part).
     live = [0] * len(order)
     for root in members:
         for step in range(max(0, first[root]), last[root] + 1):
@@ -205,7 +251,7 @@ def _residency(network: Network, half_words: Fraction) -> dict[str, Any]:
     resident = {}
     for root in members:
         resident[root] = not holds_input[root] and all(
-            live[step] <= half_words for step in range(max(0, first[root]), last[root] + 1))
+            live[step] <= activation_words for step in range(max(0, first[root]), last[root] + 1))
     # INTERPRETATION: a network output that later layers also read (through a concat/ReLU) is
     # written to DRAM by its producer and may still be resident for its readers.
     return {
@@ -215,50 +261,179 @@ def _residency(network: Network, half_words: Fraction) -> dict[str, Any]:
     }
 
 
-def _traffic(layer: Layer, res: dict[str, Any], stage_words: Fraction) -> dict[str, Any]:
-    """DRAM words of one layer, per operand, and the pass counts."""
-    input_on_chip = all(res["read_on_chip"][name] for name in layer.inputs)
+def _p_tiles(n: int, p: int) -> list[tuple[int, int]]:
+    """The P loop's tiles, smallest first, as (images b, output rows u): one output row of one
+    image up to a whole image, then 2 ... N whole images."""
+    return [(1, u) for u in range(1, p + 1)] + [(b, p) for b in range(2, n + 1)]
+
+
+def _p_count(tile: tuple[int, int], n: int, p: int) -> tuple[int, int]:
+    """(tiles of the P loop, bands per image) for a P tile."""
+    b, u = tile
+    if u == p:
+        return math.ceil(n / b), 1
+    bands = math.ceil(p / u)
+    return n * bands, bands
+
+
+def _p_tile_for_count(count: int, n: int, p: int) -> tuple[int, int]:
+    """The P tile of an outer P loop run in ``count`` tiles.
+
+    INTERPRETATION: up to N tiles are groups of ceil(N / count) whole images; more split
+    every image into ceil(count / N) bands of ceil(P / bands) output rows."""
+    if count <= n:
+        return math.ceil(n / count), p
+    return 1, math.ceil(p / math.ceil(count / n))
+
+
+@functools.lru_cache(maxsize=None)
+def _schedule(n: int, f: int, c: int, p: int, q: int, h: int, w: int, r: int, s: int, stride: int,
+              room: Fraction, input_on_chip: bool, output_on_chip: bool) -> dict[str, Any] | None:
+    """The DRAM schedule of one group (docs/model.md, "The schedule of a MAC layer"), or None
+    when no candidate fits in ``room`` words."""
+    input_words = n * c * h * w
+    weight_words = f * c * r * s
+    output_words = n * f * p * q
+    extent = {"K": f, "C": c}
+
+    def footprint(kt: int, ct: int, ptile: tuple[int, int]) -> int:
+        b, u = ptile
+        words = kt * ct * r * s
+        if not input_on_chip:
+            words += b * ct * w * min(h, (u - 1) * stride + r)
+        if not output_on_chip:
+            words += kt * b * u * q
+        return words
+
+    def largest(loop: str, tiles: dict[str, Any]) -> Any:
+        """The largest tile of ``loop`` that fits with the other two loops' tiles, or None."""
+        options = _p_tiles(n, p) if loop == "P" else list(range(1, extent[loop] + 1))
+
+        def fits(option: Any) -> bool:
+            trial = dict(tiles, **{loop: option})
+            return footprint(trial["K"], trial["C"], trial["P"]) <= room
+
+        if not fits(options[0]):
+            return None
+        lo, hi = 0, len(options) - 1
+        while lo < hi:  # the footprint grows with the tile: bisect for the last that fits
+            mid = (lo + hi + 1) // 2
+            if fits(options[mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        return options[lo]
+
+    chosen = None
+    for order in itertools.permutations(("K", "P", "C")):
+        outer, middle, inner = order
+        finest = {"K": 1, "C": 1, "P": (1, 1)}[inner]
+        seen = set()
+        for count in TILE_COUNTS:
+            outer_tile = (_p_tile_for_count(count, n, p) if outer == "P" else math.ceil(extent[outer] / count))
+            if outer_tile in seen:
+                continue
+            seen.add(outer_tile)
+            tiles = {inner: finest, outer: outer_tile, middle: None}
+            tiles[middle] = {"K": 1, "C": 1, "P": (1, 1)}[middle]
+            middle_tile = largest(middle, tiles)
+            if middle_tile is None:
+                continue
+            tiles[middle] = middle_tile
+            candidate = _evaluate(order, tiles, n, f, c, p, q, h, w, r, s, stride, input_words,
+                                  weight_words, output_words, input_on_chip, output_on_chip)
+            candidate["footprint"] = footprint(tiles["K"], tiles["C"], tiles["P"])
+            key = (candidate["words"], candidate["edges"])
+            # INTERPRETATION: among equal words and edges the first candidate enumerated wins
+            # (orders KPC, KCP, PKC, PCK, CKP, CPK; outer tile counts ascending).
+            if chosen is None or key < (chosen["words"], chosen["edges"]):
+                chosen = candidate
+    return chosen
+
+
+def _evaluate(order, tiles, n, f, c, p, q, h, w, r, s, stride, input_words, weight_words, output_words,
+              input_on_chip, output_on_chip) -> dict[str, Any]:
+    kt, ct, (b, u) = tiles["K"], tiles["C"], tiles["P"]
+    count = {"K": math.ceil(f / kt), "C": math.ceil(c / ct)}
+    count["P"], bands = _p_count((b, u), n, p)
+    position = {loop: i for i, loop in enumerate(order)}
+    tiled = [loop for loop in order if count[loop] > 1]
+
+    def outside(loop: str, others: tuple[str, str]) -> bool:
+        return count[loop] > 1 and any(count[o] > 1 and position[loop] < position[o] for o in others)
+
+    input_passes = count["K"] if outside("K", ("P", "C")) else 1
+    weight_passes = count["P"] if outside("P", ("K", "C")) else 1
+    visits = count["C"] if outside("C", ("K", "P")) else 1
+    # Halo re-reads of bands, unless P is the innermost loop.
+    # INTERPRETATION: "innermost" among the tiled loops (loops of one tile are absent).
+    halo = Fraction(1)
+    if bands > 1 and tiled[-1] != "P":
+        halo = max(Fraction(1), Fraction(bands * r + (p - bands) * stride, r + (p - 1) * stride))
+    read_input = 0 if input_on_chip else input_words * input_passes * halo
+    read_weights = weight_words * weight_passes
+    write_output = 0 if output_on_chip else output_words * visits
+    read_output = 0 if output_on_chip else output_words * (visits - 1)
+    # First step: the first (full) tiles; last step: the last (remainder) tiles.
+    first_load = kt * ct * r * s + (0 if input_on_chip else b * ct * w * min(h, (u - 1) * stride + r))
+    kt_last = f - (count["K"] - 1) * kt
+    if u == p:
+        b_last, u_last = n - (count["P"] - 1) * b, p
+    else:
+        b_last, u_last = 1, p - (bands - 1) * u
+    last_write = 0 if output_on_chip else kt_last * b_last * u_last * q
+    # The operand that stays while the innermost loop runs.
+    resident = {"K": "input", "P": "weights", "C": "output"}[order[-1]]
+    return {"order": order, "tiles": tiles, "input_passes": input_passes, "weight_passes": weight_passes,
+            "output_passes": visits, "read_input": read_input, "read_weights": read_weights,
+            "write_output": write_output, "read_output": read_output,
+            "words": read_input + read_weights + write_output + read_output,
+            "first_load": first_load, "last_write": last_write, "edges": first_load + last_write,
+            "resident": resident}
+
+
+def _layer_schedule(layer: Layer, room: Fraction, input_on_chip: bool, output_on_chip: bool,
+                    hw: Hardware) -> dict[str, Any]:
+    sched = _schedule(layer.n, layer.k // layer.g, layer.c, layer.p, layer.q, layer.h, layer.w, layer.r,
+                      layer.s, layer.stride_h, room, input_on_chip, output_on_chip)
+    if sched is None:
+        raise InputError(hw.name, "memory.global_buffer_kib",
+                         f"layer {layer.name}: the staging buffer cannot hold one step's tiles")
+    return sched
+
+
+def _mac_traffic(layer: Layer, res: dict[str, Any], sched: dict[str, Any], spill: int) -> dict[str, Any]:
+    """DRAM words of one MAC layer: G times its group's schedule, plus spilled partial sums."""
+    g = layer.g
+    read = dict.fromkeys(OPERANDS, 0)
+    write = dict.fromkeys(OPERANDS, 0)
+    # INTERPRETATION: fractional input words (band halos) are rounded up once per layer.
+    read["ifmap"] = math.floor(g * sched["read_input"])
+    read["filter"] = g * sched["read_weights"]
+    read["psum"] = g * sched["read_output"] + spill
+    write["psum"] = g * sched["write_output"] + spill
+    return {"read": read, "write": write,
+            "input_on_chip": all(res["read_on_chip"][name] for name in layer.inputs),
+            "output_on_chip": not res["written"][layer.name],
+            "input_passes": sched["input_passes"], "weight_passes": sched["weight_passes"],
+            "output_passes": sched["output_passes"], "resident": sched["resident"],
+            "edges": sched["edges"]}
+
+
+def _non_mac_traffic(layer: Layer, res: dict[str, Any]) -> dict[str, Any]:
     output_on_chip = not res["written"][layer.name]
     read = dict.fromkeys(OPERANDS, 0)
     write = dict.fromkeys(OPERANDS, 0)
+    common = {"output_on_chip": output_on_chip, "input_passes": 1, "weight_passes": 1, "output_passes": 1,
+              "resident": "-", "edges": None}
     if layer.op in (Op.CONCAT, Op.RELU):
         # INTERPRETATION: a free alias reads nothing from DRAM: its input counts as on chip.
-        return {"read": read, "write": write, "input_on_chip": True,
-                "output_on_chip": output_on_chip, "input_passes": 1, "weight_passes": 1}
-    inputs = sum(res["read_words"][name] for name in layer.inputs if not res["read_on_chip"][name])
-    weights = layer.weights
-    # INTERPRETATION: a pass count is 1 unless tiling repeats the operand, even when nothing
-    # of that operand comes from DRAM (no weights, resident input).
-    input_passes = 1
-    weight_passes = 1
-    chunk = stage_words / 2
-    if inputs + weights > stage_words and inputs and weights:
-        # At most K channel chunks and N*P*Q pixel chunks (docs/model.md).
-        weight_chunks = min(math.ceil(weights / chunk), layer.k)
-        input_chunks = min(math.ceil(inputs / chunk), layer.n * layer.p * layer.q)
-        weights_outer = weights + inputs * weight_chunks
-        inputs_outer = inputs + weights * input_chunks
-        # INTERPRETATION: on a tie, weights outer.
-        if weights_outer <= inputs_outer:
-            input_passes = weight_chunks
-        else:
-            weight_passes = input_chunks
-    read["ifmap"] = inputs * input_passes
-    read["filter"] = weights * weight_passes
+        return {"read": read, "write": write, "input_on_chip": True, **common}
+    read["ifmap"] = sum(res["read_words"][name] for name in layer.inputs if not res["read_on_chip"][name])
     if not output_on_chip:
         write["psum"] = layer.output_elements
-    # Partial sums spill when one output channel's reduction exceeds S/2.
-    # INTERPRETATION (docs/model.md gives no amount): the reduction runs in
-    # ceil(C R S / (S/2)) chunks; between chunks every output's partial sum is written to DRAM
-    # and read back, (chunks - 1) times each.
-    if layer.op.has_macs:
-        reduction = layer.c * layer.r * layer.s
-        if reduction > chunk:
-            extra = math.ceil(reduction / chunk) - 1
-            write["psum"] += layer.output_elements * extra
-            read["psum"] += layer.output_elements * extra
-    return {"read": read, "write": write, "input_on_chip": input_on_chip, "output_on_chip": output_on_chip,
-            "input_passes": input_passes, "weight_passes": weight_passes}
+    return {"read": read, "write": write,
+            "input_on_chip": all(res["read_on_chip"][name] for name in layer.inputs), **common}
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,16 +445,18 @@ def _exact(value: float) -> Fraction:
     return Fraction(repr(float(value)))
 
 
-def _stalled_cycles(compute: int, dram_bytes: int, steps: int, bandwidth: float | None) -> tuple[int, str]:
-    """(cycles, bound): max(compute, X / B) + X / steps / B, and whether X / B > compute."""
-    if bandwidth is None or dram_bytes == 0:
+def _stalled_cycles(compute: int, dram_bytes: int, edge_bytes: Fraction, bandwidth: float | None) -> tuple[int, str]:
+    """(cycles, bound): edges / B + max(compute, (X - edges) / B), edges = min(first load +
+    last write-back, X), and whether X / B > compute."""
+    if bandwidth is None:
         return compute, "compute"
     # Exact rational arithmetic on the configured decimal value, so that a result that is a
     # whole number on paper is not pushed up one cycle by float rounding.
-    transfer = Fraction(dram_bytes) / _exact(bandwidth)
-    # INTERPRETATION: the cycle count is the ceiling of the whole expression.
-    cycles = math.ceil(max(compute, transfer) + transfer / max(steps, 1))
-    return cycles, "memory" if transfer > compute else "compute"
+    b = _exact(bandwidth)
+    transfer = Fraction(dram_bytes)
+    edges = min(edge_bytes, transfer)
+    cycles = math.ceil(edges / b + max(Fraction(compute), (transfer - edges) / b))
+    return cycles, "memory" if transfer / b > compute else "compute"
 
 
 def _energy(hw: Hardware, macs_ops: int, rf: dict, inter: dict, gb_read: dict, gb_write: dict,
@@ -288,7 +465,8 @@ def _energy(hw: Hardware, macs_ops: int, rf: dict, inter: dict, gb_read: dict, g
     out: dict[str, float] = {"energy_mac": macs_ops * e.mac}
     per_level = {
         "register_file": (rf, e.register_file),
-        "inter_pe": (inter, e.inter_pe),
+        # The systolic presets move data by neighbour hops only: each hop costs inter_pe_hop.
+        "inter_pe": (inter, e.inter_pe_hop),
         "global_buffer": ({op: gb_read[op] + gb_write[op] for op in OPERANDS}, e.global_buffer),
         "dram": (dram_words, e.dram),
     }
@@ -304,7 +482,7 @@ def _energy(hw: Hardware, macs_ops: int, rf: dict, inter: dict, gb_read: dict, g
 
 
 def _bytes(words: int, word_bits: int) -> int:
-    """Bytes of ``words`` words; INTERPRETATION: rounded up to whole bytes per column."""
+    """Bytes of ``words`` words, rounded up to whole bytes per column."""
     return math.ceil(words * word_bits / 8)
 
 
@@ -313,11 +491,13 @@ def _dram_bytes(traffic: dict, word_bits: int) -> int:
     return sum(_bytes(traffic[way][op], word_bits) for way in ("read", "write") for op in OPERANDS)
 
 
-def _common_columns(row: dict, layer: Layer, traffic: dict, word_bits: int) -> None:
+def _common_columns(row: dict, traffic: dict, word_bits: int) -> None:
     row["input_on_chip"] = traffic["input_on_chip"]
     row["output_on_chip"] = traffic["output_on_chip"]
     row["dram_input_passes"] = traffic["input_passes"]
     row["dram_weight_passes"] = traffic["weight_passes"]
+    row["dram_output_passes"] = traffic["output_passes"]
+    row["dram_resident"] = traffic["resident"]
     for op in OPERANDS:
         row[f"dram_read_{op}_bytes"] = _bytes(traffic["read"][op], word_bits)
         row[f"dram_write_{op}_bytes"] = _bytes(traffic["write"][op], word_bits)
@@ -325,16 +505,25 @@ def _common_columns(row: dict, layer: Layer, traffic: dict, word_bits: int) -> N
     row["dram_write_bytes"] = sum(row[f"dram_write_{op}_bytes"] for op in OPERANDS)
 
 
-def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, traffic: dict) -> dict[str, Any]:
-    cores = _core_slices(layer, preset, split, hw)
-    pes_core = hw.pe_array.rows * hw.pe_array.cols
+def _mac_row(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str, Any], stage_words: Fraction,
+             strategy: str, k: int, held: int) -> dict[str, Any]:
+    rows_, cols_ = hw.pe_array.rows, hw.pe_array.cols
+    cores = [_core_slice(preset, *work, rows_, cols_, k, hw) for work in _core_work(layer, split, hw.cores)]
+    spill = sum(core["spill"] for core in cores) if strategy == "spilled" else 0
+    input_on_chip = all(res["read_on_chip"][name] for name in layer.inputs)
+    output_on_chip = not res["written"][layer.name]
+    sched = _layer_schedule(layer, stage_words - held, input_on_chip, output_on_chip, hw)
+    traffic = _mac_traffic(layer, res, sched, spill)
+    pes_core = rows_ * cols_
     busiest = max(cores, key=lambda core: core["cycles"])  # the first of the busiest
     compute = busiest["cycles"]
-    # Steps of the stall formula: one per fold, summed over cores (and groups).
     steps = sum(core["folds"] for core in cores)
     dram_words = {op: traffic["read"][op] + traffic["write"][op] for op in OPERANDS}
     dram_bytes = _dram_bytes(traffic, hw.word_bits)
-    cycles, bound = _stalled_cycles(compute, dram_bytes, steps, hw.memory.dram_bandwidth_bytes_per_cycle)
+    # INTERPRETATION: the edge tiles are converted to bytes exactly (not rounded), and they
+    # are one group's first and last tiles (the layer's first and last step).
+    edge_bytes = Fraction(sched["edges"] * hw.word_bits, 8)
+    cycles, bound = _stalled_cycles(compute, dram_bytes, edge_bytes, hw.memory.dram_bandwidth_bytes_per_cycle)
     stall = cycles - compute
     chip_pe_cycles = cycles * pes_core * hw.cores
     macs = layer.macs
@@ -368,18 +557,44 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, traffic:
         row[f"gb_write_{op}_words"] = gb_write[op]
     row["gb_read_words"] = sum(gb_read.values())
     row["gb_write_words"] = sum(gb_write.values())
-    _common_columns(row, layer, traffic, hw.word_bits)
+    _common_columns(row, traffic, hw.word_bits)
+    row["buffer_footprint_words"] = sched["footprint"] + held
+    row["psum_strategy"] = strategy
+    row["psum_chunks"] = k
     row.update(_energy(hw, macs, rf, inter, gb_read, gb_write, dram_words))
     return row
 
 
-def _mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
+def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str, Any],
+                   stage_words: Fraction) -> dict[str, Any]:
+    """One preset and core split, with its partial-sum strategy."""
+    rows_, cols_ = hw.pe_array.rows, hw.pe_array.cols
+    waiting = sum(_waiting(preset, *work, rows_, cols_) for work in _core_work(layer, split, hw.cores))
+    room = stage_words / 2
+    if waiting == 0:
+        return _mac_row(layer, preset, split, hw, res, stage_words, "none", 1, 0)
+    if waiting <= room:
+        return _mac_row(layer, preset, split, hw, res, stage_words, "fits", 1, waiting)
+    streamed = layer.n * layer.p * layer.q if preset == "ws" else layer.k // layer.g
+    # INTERPRETATION: "M or F" are the layer's (one group's) M and F, not a core's slice.
+    k = min(math.ceil(waiting / room), streamed)
+    # INTERPRETATION: what is held is the waiting sums over k, rounded up to whole words.
+    held = math.ceil(Fraction(waiting, k))
+    tiled = _mac_row(layer, preset, split, hw, res, stage_words, "tiled", k, held)
+    spilled = _mac_row(layer, preset, split, hw, res, stage_words, "spilled", 1, 0)
+    # INTERPRETATION: energy x cycles with the total (stalled) cycles; a tie tiles.
+    if spilled["energy"] * spilled["cycles"] < tiled["energy"] * tiled["cycles"]:
+        return spilled
+    return tiled
+
+
+def _mac_layer(layer: Layer, hw: Hardware, res: dict[str, Any], stage_words: Fraction) -> dict[str, Any]:
     presets = PRESETS if hw.dataflow.value == "best" else (hw.dataflow.value,)
     best = None
     for preset in presets:
-        by_split = [_mac_candidate(layer, preset, split, hw, traffic) for split in ("channels", "pixels")]
-        # INTERPRETATION: "finishes first" compares the busiest core's compute cycles (stalls
-        # not included); ties: channels.
+        by_split = [_mac_candidate(layer, preset, split, hw, res, stage_words) for split in ("channels", "pixels")]
+        # INTERPRETATION: the split compares the busiest core's compute cycles (stalls not
+        # included) after each split has chosen its partial-sum strategy; ties: channels.
         chosen = by_split[1] if by_split[1]["compute_cycles"] < by_split[0]["compute_cycles"] else by_split[0]
         if best is None or (chosen["cycles"], chosen["energy"]) < (best["cycles"], best["energy"]):
             best = chosen  # ties on cycles and energy keep the earlier preset (os, ws, is)
@@ -392,10 +607,11 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
     compute = math.ceil(ops / pes)
     dram_words = {op: traffic["read"][op] + traffic["write"][op] for op in OPERANDS}
     dram_bytes = _dram_bytes(traffic, hw.word_bits)
-    # INTERPRETATION: a "vector of results" is as many operations as one core has PEs:
-    # steps = ceil(ops / PEs of one array).
+    # INTERPRETATION: a step is as many operations as one core has PEs:
+    # steps = ceil(ops / PEs of one array); the edges are one step's share of the transfer.
     steps = math.ceil(ops / (hw.pe_array.rows * hw.pe_array.cols))
-    cycles, bound = _stalled_cycles(compute, dram_bytes, steps, hw.memory.dram_bandwidth_bytes_per_cycle)
+    edge_bytes = Fraction(dram_bytes, steps) if steps else Fraction(0)
+    cycles, bound = _stalled_cycles(compute, dram_bytes, edge_bytes, hw.memory.dram_bandwidth_bytes_per_cycle)
     stall = cycles - compute
     # Non-MAC layers are not split by channels or pixels (docs/model.md): '-'.
     row: dict[str, Any] = {"dataflow": "-", "core_split": "-", "cycles": cycles, "compute_cycles": compute,
@@ -426,7 +642,11 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
         row[f"gb_write_{op}_words"] = gb_write[op]
     row["gb_read_words"] = sum(gb_read.values())
     row["gb_write_words"] = sum(gb_write.values())
-    _common_columns(row, layer, traffic, hw.word_bits)
+    _common_columns(row, traffic, hw.word_bits)
+    # INTERPRETATION: layers without a schedule stage nothing and hold no partial sums.
+    row["buffer_footprint_words"] = 0
+    row["psum_strategy"] = "none"
+    row["psum_chunks"] = 1
     nothing = dict.fromkeys(OPERANDS, 0)
     row.update(_energy(hw, ops, nothing, nothing, gb_read, gb_write, dram_words))
     return row
@@ -438,13 +658,18 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
 
 def reference_simulate(network: Network, hardware: Hardware) -> list[dict[str, Any]]:
     """One dict per layer, in execution order, with the engine's column names."""
-    # Half the buffer, in words (exact: a fraction of a word is kept, not rounded).
-    half_words = _exact(hardware.memory.global_buffer_kib) * 1024 * 8 / 2 / hardware.word_bits
-    res = _residency(network, half_words)
+    # The buffer in words, and its two parts (exact: a fraction of a word is kept, not rounded).
+    buffer_words = _exact(hardware.memory.global_buffer_kib) * 1024 * 8 / hardware.word_bits
+    share = _exact(hardware.memory.activation_share)
+    activation_words = buffer_words * share
+    stage_words = buffer_words - activation_words
+    res = _residency(network, activation_words)
     rows = []
     for index, layer in enumerate(network.layers):
-        traffic = _traffic(layer, res, half_words)
-        row = _mac_layer(layer, hardware, traffic) if layer.op.has_macs else _non_mac_layer(layer, hardware, traffic)
+        if layer.op.has_macs:
+            row = _mac_layer(layer, hardware, res, stage_words)
+        else:
+            row = _non_mac_layer(layer, hardware, _non_mac_traffic(layer, res))
         row = {"index": index, "name": layer.name, "op": layer.op.value, "stage": layer.stage or layer.op.value,
                "macs": layer.macs, "weights": layer.weights, **row}
         row["time_us"] = row["cycles"] / hardware.clock_mhz

@@ -35,8 +35,9 @@ K, P, C = 0, 1, 2
 ORDERS = tuple(permutations((K, P, C)))
 # The operand that stays in the buffer while the innermost loop runs, by innermost dimension.
 RESIDENT_OPERANDS = ("input", "weights", "output")  # innermost K, P, C
-OUTER_TILE_COUNTS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 64, 96, 128, 192,
-                              256, 384, 512, 1024, 2048, 4096], dtype=np.float64)
+# Tile counts tried for the outer loop. Finer lists (every count to 28, then 32 ... 4096)
+# change no zoo layer's traffic at any buffer from 8 to 256 KiB.
+OUTER_TILE_COUNTS = np.array([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 256, 1024, 4096], dtype=np.float64)
 # Relevant dimensions of each operand and the one it does not depend on.
 IRRELEVANT = {"weights": P, "input": K, "output": C}
 
@@ -78,115 +79,93 @@ class Schedule:
     feasible: np.ndarray  # bool: the finest tiles fit
 
 
+# One column per candidate: every order with every outer tile count.
+_ORDER_OF_COLUMN = np.repeat(np.array(ORDERS), len(OUTER_TILE_COUNTS), axis=0)  # (candidates, 3)
+_COUNT = np.tile(OUTER_TILE_COUNTS, len(ORDERS))[None, :]
+_OUTER, _MIDDLE, _INNER = (_ORDER_OF_COLUMN[:, i][None, :] for i in range(3))
+_POSITION = {dim: np.argmax(_ORDER_OF_COLUMN == dim, axis=1)[None, :] for dim in (K, P, C)}
+
+
 def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
-    """The least-traffic schedule of each (layer, capacity) pair (1-D arrays of equal length)."""
+    """The least-traffic schedule of each (layer, capacity) pair (1-D arrays of equal length).
+    Every candidate is a column of (pairs, candidates) arrays: no loop over orders or layers."""
     d = {name: np.asarray(getattr(dims, name), dtype=np.float64)[:, None] for name in LayerDims.__dataclass_fields__}
     cap = np.asarray(capacity, dtype=np.float64)[:, None]
     has_in = d["input_words"] > 0
     has_out = d["output_words"] > 0
-    window = lambda rows: np.minimum(d["h"], (rows - 1) * d["stride"] + d["r"])  # input rows under a band
+    f, c, n, p, q, r, s, stride, h, w = (d[k] for k in ("f", "c", "n", "p", "q", "r", "s", "stride", "h", "w"))
+
+    def window(rows):  # input rows under a band of output rows
+        return np.minimum(h, (rows - 1) * stride + r)
 
     def input_tile(b, u, ct):
-        return np.where(has_in, b * ct * d["w"] * window(u), 0.0)
+        return np.where(has_in, b * ct * w * window(u), 0.0)
 
     def output_tile(kt, b, u):
-        return np.where(has_out, kt * b * u * d["q"], 0.0)
+        return np.where(has_out, kt * b * u * q, 0.0)
 
-    def weight_tile(kt, ct):
-        return kt * ct * d["r"] * d["s"]
+    # Outer loop: a fixed number of tiles; the others start at their finest tile.
+    one = np.ones(np.broadcast_shapes(cap.shape, _COUNT.shape))
+    kt = np.where(_OUTER == K, np.ceil(f / np.minimum(_COUNT, f)), one)
+    ct = np.where(_OUTER == C, np.ceil(c / np.minimum(_COUNT, c)), one)
+    pixel_tiles = np.minimum(_COUNT, n * p)
+    by_images = pixel_tiles <= n
+    b = np.where((_OUTER == P) & by_images, np.ceil(n / pixel_tiles), one)
+    u = np.where(_OUTER == P, np.where(by_images, p, np.ceil(p / np.minimum(np.ceil(pixel_tiles / n), p))), one)
+    # Middle loop: the largest tile that still fits (the footprint is linear in it).
+    kt_fit = np.clip(np.floor((cap - input_tile(b, u, ct)) / (ct * r * s + np.where(has_out, b * u * q, 0.0))), 0, f)
+    ct_fit = np.clip(np.floor((cap - output_tile(kt, b, u)) / (kt * r * s + np.where(has_in, b * w * window(u), 0.0))), 0, c)
+    room = cap - kt * ct * r * s
+    per_image = np.where(has_in, ct * w * h, 0.0) + np.where(has_out, kt * p * q, 0.0)
+    images = np.floor(room / np.maximum(per_image, 1e-300))
+    per_row = np.where(has_in, ct * w * stride, 0.0) + np.where(has_out, kt * q, 0.0)
+    fixed = np.where(has_in, ct * w * np.maximum(r - stride, 0), 0.0)
+    rows_fit = np.clip(np.floor((room - fixed) / np.maximum(per_row, 1e-300)), 0, p)
+    kt = np.where(_MIDDLE == K, kt_fit, kt)
+    ct = np.where(_MIDDLE == C, ct_fit, ct)
+    b = np.where(_MIDDLE == P, np.where(images >= 1, np.minimum(images, n), 1.0), b)
+    u = np.where(_MIDDLE == P, np.where(images >= 1, p, rows_fit), u)
 
-    def pixel_tile(count):
-        """Pixel tile (images b, rows u) for a number of pixel tiles."""
-        by_images = count <= d["n"]
-        bands = np.minimum(np.ceil(count / d["n"]), d["p"])
-        b = np.where(by_images, np.ceil(d["n"] / count), 1.0)
-        u = np.where(by_images, d["p"], np.ceil(d["p"] / bands))
-        return b, u
-
-    counts = OUTER_TILE_COUNTS[None, :]
-    candidates = []
-    for order in ORDERS:
-        outer, middle, inner = order
-        kt = np.ones_like(counts * cap)
-        ct = np.ones_like(kt)
-        b = np.ones_like(kt)
-        u = np.ones_like(kt)
-        if outer == K:
-            kt = np.ceil(d["f"] / np.minimum(counts, d["f"])) + 0 * kt
-        elif outer == C:
-            ct = np.ceil(d["c"] / np.minimum(counts, d["c"])) + 0 * ct
-        else:
-            b, u = (x + 0 * kt for x in pixel_tile(np.minimum(counts, d["n"] * d["p"])))
-        if middle == K:
-            per = ct * d["r"] * d["s"] + np.where(has_out, b * u * d["q"], 0.0)
-            kt = np.clip(np.floor((cap - input_tile(b, u, ct)) / per), 0, d["f"])
-        elif middle == C:
-            per = kt * d["r"] * d["s"] + np.where(has_in, b * d["w"] * window(u), 0.0)
-            ct = np.clip(np.floor((cap - output_tile(kt, b, u)) / per), 0, d["c"])
-        else:
-            room = cap - weight_tile(kt, ct)
-            per_image = np.where(has_in, ct * d["w"] * d["h"], 0.0) + np.where(has_out, kt * d["p"] * d["q"], 0.0)
-            images = np.floor(room / np.maximum(per_image, 1e-300))
-            per_row = np.where(has_in, ct * d["w"] * d["stride"], 0.0) + np.where(has_out, kt * d["q"], 0.0)
-            fixed = np.where(has_in, ct * d["w"] * np.maximum(d["r"] - d["stride"], 0), 0.0)
-            rows = np.clip(np.floor((room - fixed) / np.maximum(per_row, 1e-300)), 0, d["p"])
-            b = np.where(images >= 1, np.minimum(images, d["n"]), 1.0)
-            u = np.where(images >= 1, d["p"], rows)
-        candidates.append(_evaluate(order, d, cap, kt, ct, b, u, window, input_tile, output_tile, weight_tile))
-    return _pick(candidates)
-
-
-def _evaluate(order, d, cap, kt, ct, b, u, window, input_tile, output_tile, weight_tile):
-    outer, middle, inner = order
     feasible = (kt >= 1) & (ct >= 1) & (b >= 1) & (u >= 1)
     kt, ct, b, u = (np.maximum(x, 1.0) for x in (kt, ct, b, u))
-    footprint = weight_tile(kt, ct) + input_tile(b, u, ct) + output_tile(kt, b, u)
+    weight_tile = kt * ct * r * s
+    footprint = weight_tile + input_tile(b, u, ct) + output_tile(kt, b, u)
     feasible &= footprint <= cap * (1 + 1e-12)
-    bands = np.ceil(d["p"] / u)
-    n = {K: np.ceil(d["f"] / kt), C: np.ceil(d["c"] / ct), P: np.ceil(d["n"] / b) * bands}
-    position = {dim: i for i, dim in enumerate(order)}
+    bands = np.ceil(p / u)
+    images_tiles = np.ceil(n / b)
+    count = {K: np.ceil(f / kt), C: np.ceil(c / ct), P: images_tiles * bands}
 
-    def passes(operand):
-        irrelevant = IRRELEVANT[operand]
-        first, second = sorted((dim for dim in (K, P, C) if dim != irrelevant), key=position.get)
-        outside = (position[irrelevant] < position[second]) & (n[second] > 1)
-        outside |= (position[irrelevant] < position[first]) & (n[first] > 1)
-        return np.where(outside, n[irrelevant], 1.0)
+    def passes(irrelevant):
+        first, second = (dim for dim in (K, P, C) if dim != irrelevant)
+        outside = ((_POSITION[irrelevant] < _POSITION[first]) & (count[first] > 1)) | (
+            (_POSITION[irrelevant] < _POSITION[second]) & (count[second] > 1))
+        return np.where(outside, count[irrelevant], 1.0)
 
-    in_passes, w_passes, out_passes = passes("input"), passes("weights"), passes("output")
-    if inner == P:
-        halo = np.ones_like(bands)
-    else:
-        halo = np.maximum((bands * d["r"] + (d["p"] - bands) * d["stride"]) / (d["r"] + (d["p"] - 1) * d["stride"]), 1.0)
+    in_passes, w_passes, out_passes = passes(K), passes(P), passes(C)
+    halo = np.where(_INNER == P, 1.0, np.maximum((bands * r + (p - bands) * stride) / (r + (p - 1) * stride), 1.0))
     input_read = d["input_words"] * halo * in_passes
     weight_read = d["weight_words"] * w_passes
     output_write = d["output_words"] * out_passes
     psum_read = d["output_words"] * (out_passes - 1)
-    traffic = input_read + weight_read + output_write + psum_read
-    first_load = input_tile(b, u, ct) + weight_tile(kt, ct)
-    last = lambda total, tile, count: total - (count - 1) * tile
-    last_write = np.where(d["output_words"] > 0,
-                          last(d["f"], kt, n[K]) * last(d["n"], b, np.ceil(d["n"] / b)) * last(d["p"], u, bands) * d["q"], 0.0)
-    resident = np.full(traffic.shape, float((K, P, C).index(inner)))
-    return dict(traffic=np.where(feasible, traffic, np.inf), input_read=input_read, weight_read=weight_read,
-                psum_read=psum_read, output_write=output_write, input_passes=in_passes, weight_passes=w_passes,
-                output_passes=out_passes, resident=resident, footprint=footprint, first_load=first_load,
-                last_write=last_write, feasible=feasible)
+    traffic = np.where(feasible, input_read + weight_read + output_write + psum_read, np.inf)
+    first_load = input_tile(b, u, ct) + weight_tile
 
+    def last(total, tile, tiles):
+        return total - (tiles - 1) * tile
 
-def _pick(candidates: list[dict]) -> Schedule:
-    stacked = {key: np.concatenate([c[key] for c in candidates], axis=1) for key in candidates[0]}
-    traffic = stacked["traffic"]
+    last_write = np.where(has_out, last(f, kt, count[K]) * last(n, b, images_tiles) * last(p, u, bands) * q, 0.0)
+
     least = traffic.min(axis=1, keepdims=True)
-    exposed = stacked["first_load"] + stacked["last_write"]
     # Least traffic first (a relative tolerance absorbs float rounding), then least exposure.
-    score = np.where(traffic <= least * (1 + 1e-9), exposed, np.inf)
+    score = np.where(traffic <= least * (1 + 1e-9), first_load + last_write, np.inf)
     choice = np.argmin(score, axis=1)[:, None]
-    feasible = np.isfinite(least[:, 0])
-    take = lambda key: np.take_along_axis(stacked[key], choice, axis=1)[:, 0]
+
+    def take(values):
+        return np.take_along_axis(np.broadcast_to(values, traffic.shape), choice, axis=1)[:, 0]
+
     return Schedule(
-        input_read=take("input_read"), weight_read=take("weight_read"), psum_read=take("psum_read"),
-        output_write=take("output_write"), input_passes=take("input_passes"), weight_passes=take("weight_passes"),
-        output_passes=take("output_passes"), resident=take("resident").astype(np.int64), footprint=take("footprint"),
-        first_load=take("first_load"), last_write=take("last_write"), feasible=feasible,
+        input_read=take(input_read), weight_read=take(weight_read), psum_read=take(psum_read),
+        output_write=take(output_write), input_passes=take(in_passes), weight_passes=take(w_passes),
+        output_passes=take(out_passes), resident=take(_INNER).astype(np.int64), footprint=take(footprint),
+        first_load=take(first_load), last_write=take(last_write), feasible=np.isfinite(least[:, 0]),
     )

@@ -20,7 +20,7 @@ from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
 from .schedule import RESIDENT_OPERANDS
-from .traffic import Residency, dram_traffic, residency, stalled_cycles
+from .traffic import DramTraffic, Residency, dram_traffic_stack, residency, stalled_cycles
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,28 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     table = workload.table
     res = residency(table, workload.plan, hw.buffer_words, hw.activation_share)
     presets = hw.presets_needed()
-    evaluations = [_evaluate_preset(table, res, hw, preset) for preset in presets]
+    room = res.staging * PSUM_ROOM_SHARE
+    conventions = {"rf_per_mac": hw.rf_per_mac, "load_drain_hops": hw.load_drain_hops}
+    variants = []  # per preset: the costs with waiting partial sums tiled, and spilled if any overflow
+    for preset in presets:
+        tiled = compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions)
+        spilled = None
+        if (tiled.psum_chunks > 1).any():
+            spilled = compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, True, **conventions)
+        variants.append((tiled, spilled))
+    costs = [cost for pair in variants for cost in pair if cost is not None]
+    # One schedule for every variant's capacity at once.
+    traffics = iter(dram_traffic_stack(table, res, [res.staging - cost.psum_held for cost in costs]))
+    evaluations = []
+    for tiled, spilled in variants:
+        out = _run(table, res, hw, tiled, next(traffics))
+        if spilled is not None:
+            alternative = _run(table, res, hw, spilled, next(traffics))
+            # Per layer, whichever of tiling and spilling has the smaller energy-delay product.
+            spill = (out["psum_strategy"] == PSUM_TILED) & (
+                alternative["cycles"] * alternative["energy"] < out["cycles"] * out["energy"])
+            out = {key: np.where(spill, alternative[key], out[key]) for key in out}
+        evaluations.append(out)
     chosen = _choose(evaluations, presets, hw.dataflow)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
     columns["dataflow_code"] = np.take(np.array([DATAFLOW_CODES[p] for p in presets]), chosen)
@@ -88,24 +109,12 @@ def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: Hardwa
 PSUM_NONE, PSUM_FITS, PSUM_TILED, PSUM_SPILLED = range(4)  # the psum_strategy column
 PSUM_STRATEGIES = ("none", "fits", "tiled", "spilled")
 PSUM_ROOM_SHARE = 0.5  # of the staging buffer, the most the array's waiting partial sums may take
+# Waiting partial sums that would overflow their room are either tiled or spilled, per layer
+# whichever has the smaller energy-delay product (docs/model.md, "Waiting partial sums").
 
 
-def _evaluate_preset(table: LayerTable, res: Residency, hw: HardwareArrays, preset) -> dict:
-    """One preset on every configuration. Partial sums that would overflow their room are
-    either tiled or spilled, per layer whichever has the smaller energy-delay product."""
-    room = res.staging * PSUM_ROOM_SHARE
-    conventions = {"rf_per_mac": hw.rf_per_mac, "load_drain_hops": hw.load_drain_hops}
-    tiled = _run(table, res, hw, compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions))
-    overflow = tiled["psum_strategy"] == PSUM_TILED
-    if not overflow.any():
-        return tiled
-    spilled = _run(table, res, hw, compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, True, **conventions))
-    spill = overflow & (spilled["cycles"] * spilled["energy"] < tiled["cycles"] * tiled["energy"])
-    return {key: np.where(spill, spilled[key], tiled[key]) for key in tiled}
-
-
-def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCost) -> dict:
-    traffic = dram_traffic(table, res, res.staging - cost.psum_held)
+def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCost, traffic: DramTraffic) -> dict:
+    """Every per-layer column of one preset, given its compute cost and its DRAM traffic."""
     traffic.read["psum"] = traffic.read["psum"] + cost.psum_spill
     traffic.write["psum"] = traffic.write["psum"] + cost.psum_spill
     # Each operand column is rounded up to whole bytes; the totals are their sums.

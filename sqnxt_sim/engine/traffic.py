@@ -91,21 +91,28 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
     config, layer = np.nonzero(mac)
     if layer.size:
         g = table.g[layer]
-        keys = np.stack([layer, capacity[config, layer], res.streamed_input[config, layer], res.writes[config, layer]], axis=1)
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        # Repeated blocks have equal shapes: schedule each distinct (shape, capacity, residency)
+        # once. Integer keys keep this a 1-D unique, fast over a sweep chunk's pairs.
+        shape_columns = np.stack([table.k // table.g, table.c, table.n, table.p, table.q, table.r, table.s,
+                                  table.stride, table.h, table.w], axis=1)
+        shapes, shape_id = np.unique(shape_columns, axis=0, return_inverse=True)
+        capacities, capacity_id = np.unique(capacity[config, layer], return_inverse=True)
+        streamed = res.streamed_input[config, layer] > 0
+        written = res.writes[config, layer] > 0
+        key = (capacity_id.reshape(-1) * len(shapes) + shape_id.reshape(-1)[layer]) * 4 + streamed * 2 + written
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = np.reshape(inverse, -1)
-        at = unique[:, 0].astype(np.int64)
+        at = layer[first]
         groups = table.g[at]
-        dims = LayerDims(
-            f=table.k[at] // groups, c=table.c[at], n=table.n[at], p=table.p[at], q=table.q[at], r=table.r[at],
-            s=table.s[at], stride=table.stride[at], h=table.h[at], w=table.w[at], input_words=unique[:, 2] / groups,
-            weight_words=table.weights[at] / groups, output_words=unique[:, 3] / groups,
-        )
-        plan = dram_schedule(dims, unique[:, 1])
+        f, c, n, p, q, r, s, stride, h, w = (column.astype(np.float64) for column in shapes[shape_id.reshape(-1)[at]].T)
+        dims = LayerDims(f=f, c=c, n=n, p=p, q=q, r=r, s=s, stride=stride, h=h, w=w,
+                         input_words=res.streamed_input[config[first], at] / groups,
+                         weight_words=f * c * r * s, output_words=res.writes[config[first], at] / groups)
+        plan = dram_schedule(dims, capacities[capacity_id.reshape(-1)[first]])
         if not plan.feasible.all():
-            worst = int(at[~plan.feasible][0])
+            first = int(np.flatnonzero(~plan.feasible[inverse])[0])
             raise InputError("--hw", "memory.global_buffer_kib",
-                             f"the buffer leaves too few words to stage one tile of layer '{table.names[worst]}' "
+                             f"the buffer leaves too few words to stage one tile of layer '{table.names[layer[first]]}' "
                              f"(one output row, one input channel); give it more buffer or a smaller activation_share")
         back = lambda values: values[inverse]
         read = {"ifmap": _put(read["ifmap"], config, layer, back(plan.input_read) * g),
@@ -123,6 +130,27 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         first_load=fields["first_load"], last_write=fields["last_write"], footprint=fields["footprint"],
         input_resident=res.input_resident, output_resident=res.output_resident,
     )
+
+
+def dram_traffic_stack(table: LayerTable, res: Residency, capacities: list) -> list[DramTraffic]:
+    """dram_traffic for several capacities (each (configs, layers)) in one schedule call."""
+    configs = np.shape(res.writes)[0]
+    shape = np.shape(res.writes)
+    count = len(capacities)
+    stacked = Residency(*(np.tile(np.broadcast_to(x, shape), (count, 1)) for x in
+                          (res.streamed_input, res.writes, res.input_resident, res.output_resident)),
+                        staging=np.tile(res.staging, (count, 1)))
+    traffic = dram_traffic(table, stacked, np.concatenate([np.broadcast_to(c, shape) for c in capacities], axis=0))
+
+    def part(values, i):
+        return values[i * configs:(i + 1) * configs]
+
+    return [DramTraffic(
+        read={op: part(v, i) for op, v in traffic.read.items()}, write={op: part(v, i) for op, v in traffic.write.items()},
+        **{name: part(getattr(traffic, name), i) for name in ("input_passes", "weight_passes", "output_passes", "resident",
+                                                               "first_load", "last_write", "footprint", "input_resident",
+                                                               "output_resident")},
+    ) for i in range(count)]
 
 
 def _put(base: np.ndarray, config, layer, values) -> np.ndarray:
