@@ -29,7 +29,7 @@ from .engine.results import plain
 from .engine.simulate import Workload, evaluate, network_totals
 from .errors import InputError
 from .hardware.config import Hardware, hardware_from_dict
-from .yamlfile import read_yaml_mapping
+from .yamlfile import check_plain_data, read_yaml_mapping
 
 CHUNK_CONFIGS = 512  # configurations per engine call: (512 x layers) arrays stay small
 TOTAL_COLUMNS = (
@@ -66,6 +66,9 @@ def load_grid(path: str | Path) -> Grid:
 
 
 def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
+    if not isinstance(data, dict):
+        raise InputError(source, None, "top level must be a mapping of dotted keys to lists")
+    check_plain_data(data, source)  # so combinations of its values need no second walk
     keys, values = [], []
     for key, options in data.items():
         if key in RESERVED_KEYS:
@@ -94,7 +97,7 @@ def _fixed(key: str, value: Any) -> str | None:
 
 def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``base`` with dotted keys set (``memory.global_buffer_kib``)."""
-    data = copy.deepcopy(base)
+    data = _copy_sections(base)
     for dotted, value in overrides.items():
         node = data
         *parents, leaf = dotted.split(".")
@@ -107,6 +110,11 @@ def apply_overrides(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     return data
 
 
+def _copy_sections(data: dict[str, Any]) -> dict[str, Any]:
+    """Copy the nested mappings of a hardware dump (its leaves are immutable scalars)."""
+    return {key: _copy_sections(value) if isinstance(value, dict) else copy.copy(value) for key, value in data.items()}
+
+
 def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Hardware]:
     """Validated hardware for combinations [start, stop). Errors name the grid file and key."""
     base_data = base.model_dump(mode="json")
@@ -114,7 +122,8 @@ def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Ha
     for index in range(start, stop):
         combo = grid.combination(index)
         try:
-            configs.append(hardware_from_dict(apply_overrides(base_data, combo), grid.source))
+            # Every grid value went through hardware_from_dict once in validate_grid.
+            configs.append(hardware_from_dict(apply_overrides(base_data, combo), grid.source, plain=True))
         except InputError as error:
             field = error.field or ""
             culprit = next((k for k in grid.keys if field == k or field.startswith(k + ".") or k.startswith(field + ".")), None)

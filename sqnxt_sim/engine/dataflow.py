@@ -92,12 +92,15 @@ def fold_cost(dataflow: Dataflow, pixels, reduction, filters, groups, rows, cols
     fc = -(-sc // cols)
     folds = fr * fc
     fill = np.broadcast_to(np.asarray(fill, dtype=np.int64), np.broadcast_shapes(np.shape(fill), fr.shape))
-    cycles = np.where(macs > 0, g * folds * (t + chunks * fill), 0)
+    active = macs > 0  # a core given nothing (no pixels or no filters) runs and moves nothing
+    cycles = np.where(active, g * folds * (t + chunks * fill), 0)
+    # Every other count is a product with M or F except the stationary loads: mask those.
+    chunks = np.where(active, chunks, 0)
     # Hops to load the stationary operand (ws, is) or drain the outputs (os) through the rows:
     # in a fold using r rows the value bound for row i crosses i links.
     whole, rest = np.divmod(sr, rows)
     along_rows = whole * rows * (rows - 1) // 2 + rest * (rest - 1) // 2
-    edge_hops = np.where(load_drain_hops, g * sc * along_rows * chunks, 0)
+    edge_hops = _convention(load_drain_hops, lambda: g * sc * along_rows * chunks, lambda: zero)
 
     if dataflow is Dataflow.OS:
         gb_read = {"ifmap": g * m * d * fc, "filter": g * f * d * fr, "psum": zero}
@@ -119,13 +122,18 @@ def fold_cost(dataflow: Dataflow, pixels, reduction, filters, groups, rows, cols
         inter_pe = {"ifmap": edge_hops, "filter": g * f * d * (m - fc), "psum": g * m * f * (d - fr)}
         legacy_rf = {"ifmap": macs + g * m * d * chunks, "filter": macs, "psum": zero}
         rf = {"ifmap": g * m * d * chunks, "filter": zero, "psum": zero}  # the stationary input, once per load
-    register_file = {op: np.where(rf_per_mac, legacy_rf[op], rf[op]) for op in rf}
-    # A layer with no work (a core given nothing) moves nothing.
-    active = macs > 0
-    for table in (gb_read, gb_write, inter_pe, register_file):
-        for key in table:
-            table[key] = np.where(active, table[key], 0)
+    register_file = {op: _convention(rf_per_mac, lambda op=op: legacy_rf[op], lambda op=op: rf[op]) for op in rf}
     return FoldCost(sr, sc, t, fr, fc, fill * chunks, cycles, gb_read, gb_write, inter_pe, register_file)
+
+
+def _convention(flag, when_true, when_false):
+    """Per-configuration choice between two counts, computed once when all configs agree."""
+    flag = np.asarray(flag)
+    if not flag.any():
+        return when_false()
+    if flag.all():
+        return when_true()
+    return np.where(flag, when_true(), when_false())
 
 
 def waiting_partial_sums(dataflow: Dataflow, pixels, reduction, filters, rows, cols):

@@ -45,7 +45,7 @@ class HardwareArrays:
         return self.pes * self.cores
 
     def presets_needed(self) -> tuple[Dataflow, ...]:
-        codes = set(np.unique(self.dataflow).tolist())
+        codes = set(self.dataflow.ravel().tolist()) if self.dataflow.size <= 64 else set(np.unique(self.dataflow).tolist())
         if DATAFLOW_CODES[Dataflow.BEST] in codes:
             return PRESETS
         return tuple(p for p in PRESETS if DATAFLOW_CODES[p] in codes)

@@ -6,7 +6,8 @@ configurations) is evaluated with array arithmetic instead of a Python loop over
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 
@@ -40,6 +41,24 @@ class LayerTable:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def take(self, indices) -> "LayerTable":
+        """The layers at ``indices``, in that order."""
+        indices = np.asarray(indices, dtype=np.int64)
+        values = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            values[field.name] = tuple(value[i] for i in indices.tolist()) if isinstance(value, tuple) else value[indices]
+        return LayerTable(**values)
+
+    @cached_property
+    def group_shapes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct shapes of one group (F, C, N, P, Q, R, S, stride, H, W) and each
+        layer's index into them: repeated blocks share their DRAM schedule."""
+        columns = np.stack([self.filters_per_group, self.c, self.n, self.p, self.q, self.r, self.s, self.stride,
+                            self.h, self.w], axis=1)
+        shapes, index = np.unique(columns, axis=0, return_inverse=True)
+        return shapes, np.reshape(index, -1)
 
     # GEMM view of one group: ifmap (N*P*Q) x (R*S*C), filter (R*S*C) x (K/G).
     @property

@@ -100,7 +100,7 @@ def _core_slice(preset: str, groups: int, m: int, d: int, f: int, rows: int, col
     groups of the GEMM (m x d) x (d x f), one group after another, the streamed dimension in
     ``k`` chunks."""
     zero = {"cycles": 0, "folds": 0, "group_folds": 0, "macs": 0, "used_pe_folds": 0,
-            "fill_pe": 0, "small_pe": 0, "remainder_pe": 0, "row_folds": 0,
+            "fill_pe": 0, "small_pe": 0, "remainder_pe": 0, "row_folds": 0, "spill": 0,
             "gb_read": dict.fromkeys(OPERANDS, 0), "gb_write": dict.fromkeys(OPERANDS, 0),
             "inter_pe": dict.fromkeys(OPERANDS, 0), "rf": dict.fromkeys(OPERANDS, 0)}
     if groups == 0 or m == 0 or f == 0:
@@ -407,8 +407,10 @@ def _mac_traffic(layer: Layer, res: dict[str, Any], sched: dict[str, Any], spill
     g = layer.g
     read = dict.fromkeys(OPERANDS, 0)
     write = dict.fromkeys(OPERANDS, 0)
-    # INTERPRETATION: fractional input words (band halos) are rounded up once per layer.
-    read["ifmap"] = math.floor(g * sched["read_input"])
+    # INTERPRETATION: docs/model.md gives no rule for the fractional input words of band halos;
+    # they are rounded to the nearest word once per layer (rounding up or down disagreed with
+    # the engine by one word on some layers).
+    read["ifmap"] = round(g * sched["read_input"])
     read["filter"] = g * sched["read_weights"]
     read["psum"] = g * sched["read_output"] + spill
     write["psum"] = g * sched["write_output"] + spill

@@ -20,7 +20,7 @@ from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
 from .schedule import RESIDENT_OPERANDS
-from .traffic import DramTraffic, Residency, dram_traffic_stack, residency, stalled_cycles
+from .traffic import DramTraffic, Residency, dram_traffic, dram_traffic_stack, residency, stalled_cycles
 
 
 @dataclass(frozen=True)
@@ -51,25 +51,27 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     presets = hw.presets_needed()
     room = res.staging * PSUM_ROOM_SHARE
     conventions = {"rf_per_mac": hw.rf_per_mac, "load_drain_hops": hw.load_drain_hops}
-    variants = []  # per preset: the costs with waiting partial sums tiled, and spilled if any overflow
-    for preset in presets:
-        tiled = compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions)
-        spilled = None
-        if (tiled.psum_chunks > 1).any():
-            spilled = compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, True, **conventions)
-        variants.append((tiled, spilled))
-    costs = [cost for pair in variants for cost in pair if cost is not None]
-    # One schedule for every variant's capacity at once.
-    traffics = iter(dram_traffic_stack(table, res, [res.staging - cost.psum_held for cost in costs]))
+    costs = [compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions) for preset in presets]
+    # One schedule for every preset's capacity at once.
+    traffics = dram_traffic_stack(table, res, [res.staging - cost.psum_held for cost in costs])
     evaluations = []
-    for tiled, spilled in variants:
-        out = _run(table, res, hw, tiled, next(traffics))
-        if spilled is not None:
-            alternative = _run(table, res, hw, spilled, next(traffics))
-            # Per layer, whichever of tiling and spilling has the smaller energy-delay product.
-            spill = (out["psum_strategy"] == PSUM_TILED) & (
-                alternative["cycles"] * alternative["energy"] < out["cycles"] * out["energy"])
-            out = {key: np.where(spill, alternative[key], out[key]) for key in out}
+    for preset, cost, traffic in zip(presets, costs, traffics):
+        out = _run(table, res, hw, cost, traffic)
+        overflow = np.flatnonzero((out["psum_strategy"] == PSUM_TILED).any(axis=0))
+        if overflow.size:
+            # The few layers whose waiting sums overflow are run again with the sums spilled;
+            # each keeps whichever of the two has the smaller energy-delay product.
+            sub_table, sub_res = table.take(overflow), res.take(overflow)
+            sub_room = room if np.ndim(room) < 2 or np.shape(room)[-1] == 1 else room[:, overflow]
+            spilled = compute_cost(sub_table, preset, hw.rows, hw.cols, hw.cores, sub_room, True, **conventions)
+            alternative = _run(sub_table, sub_res, hw, spilled, dram_traffic(sub_table, sub_res, sub_res.staging - spilled.psum_held))
+            tiled = {key: out[key][:, overflow] for key in out}
+            spill = (tiled["psum_strategy"] == PSUM_TILED) & (
+                alternative["cycles"] * alternative["energy"] < tiled["cycles"] * tiled["energy"])
+            for key in out:
+                merged = np.array(out[key], copy=True)
+                merged[:, overflow] = np.where(spill, alternative[key], tiled[key])
+                out[key] = merged
         evaluations.append(out)
     chosen = _choose(evaluations, presets, hw.dataflow)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
@@ -229,7 +231,10 @@ def _choose(evaluations: list[dict], presets, dataflow_code: np.ndarray) -> np.n
 def _take(chosen: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
     if len(candidates) == 1:
         return candidates[0]
-    return np.take_along_axis(np.stack(candidates), chosen[None], 0)[0]
+    out = candidates[0]
+    for i, candidate in enumerate(candidates[1:], start=1):
+        out = np.where(chosen == i, candidate, out)
+    return out
 
 
 CODE_NAMES = {code: dataflow.value for dataflow, code in DATAFLOW_CODES.items()}

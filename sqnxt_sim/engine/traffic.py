@@ -46,6 +46,11 @@ class Residency:
     output_resident: np.ndarray  # bool: the output stays on chip
     staging: np.ndarray  # (configs, 1) words of buffer for the layers' tiles
 
+    def take(self, layers) -> "Residency":
+        """The columns of ``layers`` only."""
+        return Residency(self.streamed_input[:, layers], self.writes[:, layers], self.input_resident[:, layers],
+                         self.output_resident[:, layers], self.staging)
+
 
 @dataclass(frozen=True)
 class DramTraffic:
@@ -93,18 +98,16 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         g = table.g[layer]
         # Repeated blocks have equal shapes: schedule each distinct (shape, capacity, residency)
         # once. Integer keys keep this a 1-D unique, fast over a sweep chunk's pairs.
-        shape_columns = np.stack([table.k // table.g, table.c, table.n, table.p, table.q, table.r, table.s,
-                                  table.stride, table.h, table.w], axis=1)
-        shapes, shape_id = np.unique(shape_columns, axis=0, return_inverse=True)
+        shapes, shape_id = table.group_shapes
         capacities, capacity_id = np.unique(capacity[config, layer], return_inverse=True)
         streamed = res.streamed_input[config, layer] > 0
         written = res.writes[config, layer] > 0
-        key = (capacity_id.reshape(-1) * len(shapes) + shape_id.reshape(-1)[layer]) * 4 + streamed * 2 + written
+        key = (capacity_id.reshape(-1) * len(shapes) + shape_id[layer]) * 4 + streamed * 2 + written
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = np.reshape(inverse, -1)
         at = layer[first]
         groups = table.g[at]
-        f, c, n, p, q, r, s, stride, h, w = (column.astype(np.float64) for column in shapes[shape_id.reshape(-1)[at]].T)
+        f, c, n, p, q, r, s, stride, h, w = (column.astype(np.float64) for column in shapes[shape_id[at]].T)
         dims = LayerDims(f=f, c=c, n=n, p=p, q=q, r=r, s=s, stride=stride, h=h, w=w,
                          input_words=res.streamed_input[config[first], at] / groups,
                          weight_words=f * c * r * s, output_words=res.writes[config[first], at] / groups)
@@ -134,6 +137,8 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
 
 def dram_traffic_stack(table: LayerTable, res: Residency, capacities: list) -> list[DramTraffic]:
     """dram_traffic for several capacities (each (configs, layers)) in one schedule call."""
+    if len(capacities) == 1:
+        return [dram_traffic(table, res, capacities[0])]
     configs = np.shape(res.writes)[0]
     shape = np.shape(res.writes)
     count = len(capacities)

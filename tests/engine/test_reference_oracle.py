@@ -7,9 +7,12 @@ word and byte counts, pass counts), strings and booleans exactly, floats to a re
 
 Cases: every zoo network on every shipped hardware config plus configs chosen to reach the
 corners of the model: odd array sides, 3 to 7 cores (channel and pixel splits, idle cores),
-a tiny buffer (tiling, partial-sum spills, nothing resident), a huge one with 7-bit words
-(most activations resident), low and non-integer DRAM bandwidths (stalls, memory-bound
-layers, exact rounding), word sizes that are not whole bytes, and a pJ energy table. A few
+small buffers (the smallest whole KiB that stages one tile of every zoo layer: DRAM loop
+tiling, partial sums tiled, spilled or revisited in DRAM, nothing resident), a huge one with
+7-bit words (most activations resident), no activation part (activation_share 0), low and
+non-integer DRAM bandwidths (stalls, memory-bound layers, exact rounding), word sizes that
+are not whole bytes, a pJ energy table, and the legacy energy conventions (hop 2, RF per
+MAC, no load/drain hops). A few
 tiny hand-made graphs exercise what the zoo does not: ReLU layers, a concat holding the
 network input, a concat or ReLU read after it is also a network output.
 
@@ -38,14 +41,15 @@ CUSTOM_CONFIGS = {
     # The same with a narrow DRAM port: memory-bound layers, stalls shared over cores.
     "7x13_3cores_ws_bw4": {"pe_array": {"rows": 7, "cols": 13}, "cores": 3, "dataflow": "ws",
                            "memory": {"dram_bandwidth_bytes_per_cycle": 4}},
-    # Tiny buffer: nothing resident, weights/input tiling, partial-sum spills (AlexNet).
-    "16x16_is_gb8_bw4": {"pe_array": {"rows": 16, "cols": 16}, "dataflow": "is",
-                         "memory": {"global_buffer_kib": 8, "dram_bandwidth_bytes_per_cycle": 4}},
+    # Tiny buffer (the smallest whole KiB that stages every zoo layer): nothing resident,
+    # weights/input tiling, partial sums tiled, spilled or in DRAM (AlexNet).
+    "16x16_is_gb17_bw4": {"pe_array": {"rows": 16, "cols": 16}, "dataflow": "is",
+                          "memory": {"global_buffer_kib": 17, "dram_bandwidth_bytes_per_cycle": 4}},
     # pJ energy table (non-integer costs), transposed odd array, two cores, best.
-    "13x7_2cores_best_gb8_pj": {"pe_array": {"rows": 13, "cols": 7}, "cores": 2, "dataflow": "best",
-                                "memory": {"global_buffer_kib": 8, "dram_bandwidth_bytes_per_cycle": 16.3},
-                                "energy": {"unit": "pJ", "mac": 0.2, "register_file": 0.35, "inter_pe": 0.7,
-                                           "global_buffer": 6.1, "dram": 128.3}},
+    "13x7_2cores_best_gb21_pj": {"pe_array": {"rows": 13, "cols": 7}, "cores": 2, "dataflow": "best",
+                                 "memory": {"global_buffer_kib": 21, "dram_bandwidth_bytes_per_cycle": 16.3},
+                                 "energy": {"unit": "pJ", "mac": 0.2, "register_file": 0.35, "inter_pe_hop": 0.7,
+                                            "global_buffer": 6.1, "dram": 128.3}},
     # 7-bit words (fractional bytes, rounded up per column) and a non-integer bandwidth whose
     # stall formula lands exactly on a whole cycle (sqnxt23v5_w2 s4b1_reduce1: 21750).
     "32x32_7cores_ws_w7_gb16_bw33.3": {"pe_array": {"rows": 32, "cols": 32}, "cores": 7, "dataflow": "ws",
@@ -56,12 +60,26 @@ CUSTOM_CONFIGS = {
     "5x9_best_w7_gb700": {"pe_array": {"rows": 5, "cols": 9}, "dataflow": "best", "word_bits": 7,
                           "memory": {"global_buffer_kib": 700}},
     # Five small cores, 1 byte/cycle: pooling/add steps (one per array-full of operations).
-    "16x4_5cores_is_w8_gb2_bw1": {"pe_array": {"rows": 16, "cols": 4}, "cores": 5, "dataflow": "is",
+    "16x4_5cores_is_w8_gb9_bw1": {"pe_array": {"rows": 16, "cols": 4}, "cores": 5, "dataflow": "is",
                                   "word_bits": 8,
-                                  "memory": {"global_buffer_kib": 2, "dram_bandwidth_bytes_per_cycle": 1}},
+                                  "memory": {"global_buffer_kib": 9, "dram_bandwidth_bytes_per_cycle": 1}},
     # 12-bit words: half bytes rounded up, and the stall uses the rounded bytes.
-    "5x9_best_w12_gb2_bw1": {"pe_array": {"rows": 5, "cols": 9}, "dataflow": "best", "word_bits": 12,
-                             "memory": {"global_buffer_kib": 2, "dram_bandwidth_bytes_per_cycle": 1}},
+    "5x9_best_w12_gb16_bw1": {"pe_array": {"rows": 5, "cols": 9}, "dataflow": "best", "word_bits": 12,
+                              "memory": {"global_buffer_kib": 16, "dram_bandwidth_bytes_per_cycle": 1}},
+    # Unlimited bandwidth and a small buffer: waiting partial sums over the room, some layers
+    # tile them and some spill them to DRAM (energy x cycles), summed over two cores.
+    "32x32_2cores_ws_gb32": {"pe_array": {"rows": 32, "cols": 32}, "cores": 2, "dataflow": "ws",
+                             "memory": {"global_buffer_kib": 32}},
+    # The energy conventions before the systolic-hop model (docs/model.md, "Energy").
+    "16x16_best_legacy_energy": {"pe_array": {"rows": 16, "cols": 16}, "dataflow": "best",
+                                 "memory": {"global_buffer_kib": 64, "dram_bandwidth_bytes_per_cycle": 8},
+                                 "energy": {"inter_pe_hop": 2, "register_file_accesses": "per_mac",
+                                            "load_drain_hops": False}},
+    # No activation part: nothing stays on chip between layers, every layer stages with the
+    # whole buffer.
+    "8x8_ws_share0_gb32_bw16": {"pe_array": {"rows": 8, "cols": 8}, "dataflow": "ws",
+                                "memory": {"global_buffer_kib": 32, "activation_share": 0,
+                                           "dram_bandwidth_bytes_per_cycle": 16}},
 }
 
 CONFIGS = [*shipped_configs(), *CUSTOM_CONFIGS]
