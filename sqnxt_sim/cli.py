@@ -71,7 +71,7 @@ def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> Non
 
         # Render everything before writing anything, so a failure leaves no partial report.
         files = {"layers.csv": layers_csv(results),
-                 "stages.csv": rows_csv(stage_rows(results), energy_suffix=results.units["energy_column_suffix"]),
+                 "stages.csv": rows_csv(stage_rows(results), energy_suffix=results.energy_unit.column_suffix),
                  "summary.json": results_json(results), **run_figures(results)}
         _write_files(out, files)
     if fmt == "csv":
@@ -203,7 +203,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     """Design-space sweep: networks x every combination of a grid of hardware values."""
     import time
 
-    from .engine.energy import unit_label, unit_suffix
+    from .hardware.energy import access_costs
+    from .report.labels import energy_unit_label
     from .engine.simulate import prepare
     from .report.sweep_output import front_text, write_sweep
     from .sweep import execute, load_grid, validate_grid
@@ -227,8 +228,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
                 yield result
                 bar.update(result.stop - result.start)
 
-        summary = write_sweep(directory, advancing(), grid.size, unit_label(base.energy, base.word_bits), title, per_layer,
-                              energy_suffix=unit_suffix(base.energy))
+        summary = write_sweep(directory, advancing(), grid.size, energy_unit_label(access_costs(base).unit), title, per_layer,
+                              energy_suffix=access_costs(base).unit.column_suffix)
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..hardware.config import Energy
 
 if TYPE_CHECKING:
     from .hardware_arrays import HardwareArrays
@@ -14,20 +13,11 @@ if TYPE_CHECKING:
 LEVELS = ("mac", "register_file", "inter_pe", "global_buffer", "dram")
 
 
-def unit_label(energy: Energy, word_bits: int = 16) -> str:
-    return "pJ" if energy.unit == "pJ" else f"MAC-normalized units (1 = one {word_bits}-bit MAC)"
-
-
-def unit_suffix(energy: Energy) -> str:
-    """Short unit for column names: energy_pJ or energy_macnorm."""
-    return "pJ" if energy.unit == "pJ" else "macnorm"
-
-
-def energy_by_level(costs: "Energy | HardwareArrays", compute_ops, rf: dict, inter_pe: dict, gb: dict, dram: dict) -> dict[str, dict[str, np.ndarray]]:
+def energy_by_level(costs: "HardwareArrays", compute_ops, rf: dict, inter_pe: dict, gb: dict, dram: dict) -> dict[str, dict[str, np.ndarray]]:
     """Energy of each level, split by operand (``compute`` for the MAC/ALU level).
 
-    ``costs`` has one attribute per level (mac, register_file, ...): scalars of a Hardware's
-    energy table, or (configs, 1) columns of HardwareArrays.
+    ``costs`` has one attribute per level (mac, register_file, ...): (configs, 1) columns of
+    HardwareArrays, from hardware.energy.access_costs.
 
     ``gb`` and ``dram`` hold words read plus written per operand.
     """

@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from ..hardware.config import Dataflow, Hardware
+from ..hardware.energy import access_costs
 from .dataflow import PRESETS
 
 DATAFLOW_CODES = {Dataflow.OS: 0, Dataflow.WS: 1, Dataflow.IS: 2, Dataflow.BEST: 3}
@@ -55,6 +56,7 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
     def column(values, dtype) -> np.ndarray:
         return np.array(list(values), dtype=dtype).reshape(-1, 1)
 
+    costs = [access_costs(h) for h in configs]
     return HardwareArrays(
         rows=column((h.pe_array.rows for h in configs), np.int64),
         cols=column((h.pe_array.cols for h in configs), np.int64),
@@ -65,11 +67,11 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         activation_share=column((h.memory.activation_share for h in configs), float),
         clock_mhz=column((h.clock_mhz for h in configs), float),
         dataflow=column((DATAFLOW_CODES[h.dataflow] for h in configs), np.int64),
-        mac=column((h.energy.mac for h in configs), float),
-        register_file=column((h.energy.register_file for h in configs), float),
-        inter_pe=column((h.energy.inter_pe_hop for h in configs), float),  # the presets move data by neighbour hops
-        global_buffer=column((h.energy.global_buffer for h in configs), float),
-        dram=column((h.energy.dram for h in configs), float),
-        rf_per_mac=column((h.energy.register_file_accesses == "per_mac" for h in configs), bool),
-        load_drain_hops=column((h.energy.load_drain_hops for h in configs), bool),
+        mac=column((c.mac for c in costs), float),
+        register_file=column((c.register_file for c in costs), float),
+        inter_pe=column((c.inter_pe_hop for c in costs), float),  # the presets move data by neighbour hops
+        global_buffer=column((c.global_buffer for c in costs), float),
+        dram=column((c.dram for c in costs), float),
+        rf_per_mac=column((c.rf_per_mac for c in costs), bool),
+        load_drain_hops=column((c.load_drain_hops for c in costs), bool),
     )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ..hardware.energy import EnergyUnit
 
 # Shares of a layer's PE-cycles; with utilization they sum to 1.
 LOSS_COLUMNS = (
@@ -20,12 +22,14 @@ LOSS_COLUMNS = (
 
 @dataclass(frozen=True)
 class Results:
+    """Numbers only: words for them (units, notes, placeholders) are report/'s business.
+    A column that does not apply to a layer (the dataflow of a pooling layer) holds None."""
+
     network: dict[str, Any]
     hardware: dict[str, Any]
-    units: dict[str, str]
+    energy_unit: EnergyUnit
     layers: dict[str, list]  # column name -> one value per layer, in execution order
     totals: dict[str, Any]
-    notes: list[str] = field(default_factory=list)
 
     @property
     def layer_count(self) -> int:
@@ -37,16 +41,6 @@ class Results:
 
     def column(self, name: str) -> np.ndarray:
         return np.asarray(self.layers[name])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "network": self.network,
-            "hardware": self.hardware,
-            "units": self.units,
-            "notes": self.notes,
-            "totals": self.totals,
-            "layers": self.rows(),
-        }
 
 
 def plain(value: Any) -> Any:

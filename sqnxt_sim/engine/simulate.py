@@ -14,7 +14,8 @@ import numpy as np
 from ..hardware.config import Dataflow, Hardware
 from ..workload.graph import Network
 from .compute import ComputeCost, compute_cost
-from .energy import LEVELS, energy_by_level, unit_label, unit_suffix
+from ..hardware.energy import access_costs
+from .energy import LEVELS, energy_by_level
 from .hardware_arrays import DATAFLOW_CODES, HardwareArrays, hardware_arrays
 from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
@@ -242,14 +243,13 @@ CODE_NAMES = {code: dataflow.value for dataflow, code in DATAFLOW_CODES.items()}
 
 def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, totals: dict) -> Results:
     clock_hz = hw.clock_mhz * 1e6
-    suffix = unit_suffix(hw.energy)
     layers: dict[str, list] = {
         "index": list(range(len(table))),
         "name": list(table.names),
         "op": [op.value for op in table.ops],
         "stage": list(table.stages),
         "shape": list(table.shapes),
-        "dataflow": [CODE_NAMES[code] if mac else "-" for code, mac in zip(columns["dataflow_code"].tolist(), table.has_macs)],
+        "dataflow": [CODE_NAMES[code] if mac else None for code, mac in zip(columns["dataflow_code"].tolist(), table.has_macs)],
         "macs": table.macs,
         "weights": table.weights,
         "cycles": columns["cycles"],
@@ -260,9 +260,11 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "spatial_utilization": columns["spatial_utilization"],
         "temporal_utilization": columns["temporal_utilization"],
         **{name: columns[name] for name in LOSS_COLUMNS},
-        "bound": np.where(columns["cycles"] == 0, "-", np.where(columns["memory_bound"], "memory", "compute")),
+        "bound": [None if cycles == 0 else ("memory" if memory else "compute")
+                  for cycles, memory in zip(columns["cycles"].tolist(), columns["memory_bound"].tolist())],
         "folds": columns["folds"],
-        "core_split": np.where(table.has_macs, np.where(columns["split_by_pixels"], "pixels", "channels"), "-"),
+        "core_split": [("pixels" if pixels else "channels") if mac else None
+                       for pixels, mac in zip(columns["split_by_pixels"].tolist(), table.has_macs)],
         "busiest_core_utilization": columns["busiest_core_utilization"],
         "gb_read_words": columns["gb_read_words"],
         "gb_write_words": columns["gb_write_words"],
@@ -273,9 +275,9 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "dram_input_passes": columns["dram_input_passes"],
         "dram_weight_passes": columns["dram_weight_passes"],
         "dram_output_passes": columns["dram_output_passes"],
-        "dram_resident": [RESIDENT_OPERANDS[code] if code >= 0 else "-" for code in columns["dram_resident_code"].tolist()],
+        "dram_resident": [RESIDENT_OPERANDS[code] if code >= 0 else None for code in columns["dram_resident_code"].tolist()],
         "buffer_footprint_words": columns["buffer_footprint_words"],
-        "psum_strategy": [PSUM_STRATEGIES[code] for code in columns["psum_strategy"].tolist()],
+        "psum_strategy": [PSUM_STRATEGIES[code] if mac else None for code, mac in zip(columns["psum_strategy"].tolist(), table.has_macs)],
         "psum_chunks": columns["psum_chunks"],
         **{key: columns[key] for key in columns if key.startswith(("gb_read_", "gb_write_", "dram_read_", "dram_write_"))},
         "energy": columns["energy"],
@@ -287,12 +289,6 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
     totals = dict(totals)
     cycles = int(totals["cycles"])
     totals["per_core_utilization"] = _per_core_utilization(columns, hw, cycles)
-    units = {
-        "cycles": "clock cycles", "time_us": "microseconds", "time_ms": "milliseconds",
-        "utilization": "MACs / (cycles x all PEs)", "energy": unit_label(hw.energy, hw.word_bits),
-        "gb_read_words": f"{hw.word_bits}-bit words", "dram_read_bytes": "bytes",
-        "energy_column_suffix": suffix,
-    }
     network_info = {
         "name": network.name,
         "display_name": network.display_name,
@@ -305,13 +301,7 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
     }
     hardware_info = hw.model_dump(mode="json")
     hardware_info["total_pes"] = hw.pes
-    notes = []
-    if network.reconstruction:
-        notes.append(f"{network.name} is a reconstruction, not a published definition: {network.description}")
-    if network.unmodelled:
-        notes.append(f"{len(network.unmodelled)} imported operator(s) not modelled (no time or energy charged): " + ", ".join(
-            f"{op['name']} ({op['op_type']}, {op['output_elements']:,} output elements)" for op in network.unmodelled))
-    return Results(network_info, hardware_info, units, layers, {k: plain(v) for k, v in totals.items()}, notes)
+    return Results(network_info, hardware_info, access_costs(hw).unit, layers, {k: plain(v) for k, v in totals.items()})
 
 
 def _per_core_utilization(columns: dict, hw: Hardware, cycles: int) -> list[float]:

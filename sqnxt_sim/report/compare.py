@@ -22,7 +22,7 @@ from ..hardware.load import resolve_hardware
 from ..workload.graph import Network
 from ..workload.load import load_network
 from .export import json_text, rows_csv
-from .labels import batch_of, energy_column_unit, per_run_text
+from .labels import batch_of, energy_column_unit, energy_unit_label, per_run_text
 from .stages import stage_rows
 from .table import format_count, text_table
 
@@ -80,7 +80,7 @@ class Comparison:
     @property
     def energy_suffix(self) -> str | None:
         """The energy unit shared by all configs (``macnorm`` or ``pJ``), None if they differ."""
-        suffixes = {r.units["energy_column_suffix"] for r in self.results.values()}
+        suffixes = {r.energy_unit.column_suffix for r in self.results.values()}
         return suffixes.pop() if len(suffixes) == 1 else None
 
     @property
@@ -188,7 +188,7 @@ def comparison_rows(comparison: Comparison) -> list[dict]:
                 "stall_cycles": t["stall_cycles"],
                 "time_ms": t["time_ms"],
                 "energy": t["energy"],
-                "energy_unit": res.units["energy"],
+                "energy_unit": energy_unit_label(res.energy_unit),
                 "utilization": t["utilization"],
                 "spatial_utilization": t["spatial_utilization"],
                 "dram_energy_share": plain(t["energy_dram"] / t["energy"]) if t["energy"] else 0.0,
@@ -271,7 +271,7 @@ def comparison_text(comparison: Comparison) -> str:
     out.append(f"x/ref = value / {ref}'s on the same config (time/ref 0.800x = 20% less time, 1.25x faster).")
     if show_batch:
         out.append(_totals_note(comparison) + ".")
-    energy_units = {r.units["energy"] for r in comparison.results.values()}
+    energy_units = {energy_unit_label(r.energy_unit) for r in comparison.results.values()}
     out.append("energy in " + "; ".join(sorted(energy_units)) + ("" if len(energy_units) == 1 else " (per config)"))
     if any(net.reconstruction for net in comparison.networks):
         out.append("(reconstruction) = not a published network definition.")

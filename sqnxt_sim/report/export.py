@@ -8,6 +8,7 @@ import json
 from typing import Any, Iterable
 
 from ..engine.results import Results
+from .labels import NOT_APPLICABLE, notes_of, units_of
 
 
 # Parts of a column name that make an energy column a pure number (energy_ratio,
@@ -28,7 +29,7 @@ def energy_header(key: str, suffix: str | None) -> str:
 
 
 def _energy_header(key: str, results: Results) -> str:
-    return energy_header(key, results.units["energy_column_suffix"])
+    return energy_header(key, results.energy_unit.column_suffix)
 
 
 def layers_csv(results: Results) -> str:
@@ -37,7 +38,7 @@ def layers_csv(results: Results) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([_energy_header(key, results) for key in keys])
     for row in results.rows():
-        writer.writerow([_cell(row[key]) for key in keys])
+        writer.writerow([NOT_APPLICABLE if row[key] is None else _cell(row[key]) for key in keys])
     return buffer.getvalue()
 
 
@@ -67,5 +68,17 @@ def json_text(data: Any) -> str:
     return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
+def results_dict(results: Results) -> dict[str, Any]:
+    """Everything about a run as plain data; a column that does not apply is null."""
+    return {
+        "network": results.network,
+        "hardware": results.hardware,
+        "units": units_of(results),
+        "notes": notes_of(results),
+        "totals": results.totals,
+        "layers": results.rows(),
+    }
+
+
 def results_json(results: Results) -> str:
-    return json_text(results.to_dict())
+    return json_text(results_dict(results))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..engine.results import Results
+from ..hardware.energy import EnergyUnit
 
 # The energy levels, in the order of engine.energy.LEVELS.
 LEVEL_LABELS = {"mac": "MAC", "register_file": "register file", "inter_pe": "inter-PE",
@@ -19,9 +20,40 @@ LOSS_LABELS = {
 }
 
 
+NOT_APPLICABLE = "-"  # how tables and CSV show a column that does not apply to a layer
+
+
 def is_picojoules(results: Results) -> bool:
     """True when the config's energy table is in pJ, False for MAC-normalized units."""
-    return results.units["energy_column_suffix"] == "pJ"
+    return results.energy_unit.picojoules
+
+
+def energy_unit_label(unit: EnergyUnit) -> str:
+    """The energy unit in full: ``pJ``, or what one MAC-normalized unit is."""
+    return "pJ" if unit.picojoules else f"MAC-normalized units (1 = one {unit.word_bits}-bit MAC)"
+
+
+def units_of(results: Results) -> dict[str, str]:
+    """The units of the result columns, as the JSON report states them."""
+    return {
+        "cycles": "clock cycles", "time_us": "microseconds", "time_ms": "milliseconds",
+        "utilization": "MACs / (cycles x all PEs)", "energy": energy_unit_label(results.energy_unit),
+        "gb_read_words": f"{results.energy_unit.word_bits}-bit words", "dram_read_bytes": "bytes",
+        "energy_column_suffix": results.energy_unit.column_suffix,
+    }
+
+
+def notes_of(results: Results) -> list[str]:
+    """What a reader must know about the network before trusting the numbers."""
+    network = results.network
+    notes = []
+    if network.get("reconstruction"):
+        notes.append(f"{network['name']} is a reconstruction, not a published definition: {network['description']}")
+    unmodelled = network.get("unmodelled") or []
+    if unmodelled:
+        notes.append(f"{len(unmodelled)} imported operator(s) not modelled (no time or energy charged): " + ", ".join(
+            f"{op['name']} ({op['op_type']}, {op['output_elements']:,} output elements)" for op in unmodelled))
+    return notes
 
 
 def energy_unit(results: Results) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..engine.results import Results
-from .labels import LEVEL_LABELS, LOSS_LABELS, batch_of, energy_column_unit, is_picojoules
+from .labels import (LEVEL_LABELS, LOSS_LABELS, NOT_APPLICABLE, batch_of, energy_column_unit, energy_unit_label,
+                     is_picojoules, notes_of)
 
 
 def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str:
@@ -20,7 +21,11 @@ def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str
 def _energy_text(value: float, results: Results) -> str:
     if is_picojoules(results):
         return f"{value / 1e6:.4g} uJ" if value >= 1e6 else f"{value:.4g} pJ"
-    return f"{value:.4g} {results.units['energy']}"
+    return f"{value:.4g} {energy_unit_label(results.energy_unit)}"
+
+
+def _text(value) -> str:
+    return NOT_APPLICABLE if value is None else str(value)
 
 
 def format_count(value: float) -> str:
@@ -35,7 +40,7 @@ def layer_table_text(results: Results) -> str:
               f"energy {energy_column_unit(results)}"]
     lines = [[str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
               format_count(row["cycles"]), f"{row['utilization']:.3f}", f"{row['spatial_utilization']:.3f}",
-              str(row["dataflow"]), str(row["bound"]), format_count(row["energy"])]
+              _text(row["dataflow"]), _text(row["bound"]), format_count(row["energy"])]
              for row in results.rows()]
     return text_table(header, lines, left={1, 2, 3, 8, 9})
 
@@ -62,6 +67,6 @@ def totals_text(results: Results) -> str:
     if hw["cores"] > 1:
         per_core = ", ".join(f"{u:.3f}" for u in t["per_core_utilization"])
         lines.insert(4, f"per core  utilization {per_core} (each core's MACs / (cycles x its PEs))")
-    for note in results.notes:
+    for note in notes_of(results):
         lines.append(f"note      {note}")
     return "\n".join(lines)

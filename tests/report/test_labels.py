@@ -176,9 +176,9 @@ def test_layer_table_keeps_its_columns():
 def test_free_and_non_mac_layers_render_everywhere(figure_texts):
     results = simulate(network_from_dict(TINY), resolve_hardware("4core_16x16_os"))
     by_name = {row["name"]: row for row in results.rows()}
-    # The engine marks them: no split without MACs, no bound without cycles.
-    assert (by_name["r"]["bound"], by_name["cat"]["bound"]) == ("-", "-")
-    assert (by_name["add1"]["core_split"], by_name["pool"]["core_split"]) == ("-", "-")
+    # The engine marks them None (no split without MACs, no bound without cycles); reports show '-'.
+    assert (by_name["r"]["bound"], by_name["cat"]["bound"]) == (None, None)
+    assert (by_name["add1"]["core_split"], by_name["pool"]["core_split"]) == (None, None)
     table = layer_table_text(results).splitlines()
     assert len(table) == 2 + 8
     assert [line.split()[1] for line in table[2:]] == list(by_name)
