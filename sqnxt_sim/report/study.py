@@ -18,6 +18,7 @@ from typing import Sequence
 from .. import __version__
 from ..engine.results import Results, plain
 from ..hardware.config import Hardware
+from ..hardware.energy import LEGACY_CONVENTIONS
 from ..hardware.load import resolve_hardware, shipped_configs
 from .compare import Comparison, compare, comparison_rows, slug
 from .export import json_text, rows_csv
@@ -41,11 +42,17 @@ FINDING_CONFIGS = ("32pe_os", "32pe_ws", "squeezelerator")
 HEADLINE_CONFIGS = ("squeezelerator", "32pe_os")
 
 
+# The headline networks re-run with the energy conventions sqnxt-sim used before its sourced
+# defaults (hardware.energy.LEGACY_CONVENTIONS), to show what the conventions move.
+CONVENTION_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "squeezenet1_0", "alexnet")
+
+
 @dataclass(frozen=True)
 class Study:
     comparison: Comparison  # VARIANTS + BASELINES on every config; reference sqnxt23_v1
     finding_config: str
     headline_config: str
+    legacy: Comparison | None = None  # CONVENTION_NETWORKS on the headline config, legacy conventions
 
     @property
     def configs(self) -> list[str]:
@@ -72,7 +79,34 @@ def run_study(hardware: Sequence[Hardware | str] | None = None) -> Study:
     names = [hw.name for hw in comparison.hardware]
     finding = next((name for name in FINDING_CONFIGS if name in names), names[0])
     headline = next((name for name in HEADLINE_CONFIGS if name in names), names[0])
-    return Study(comparison, finding, headline)
+    base = next(hw for hw in comparison.hardware if hw.name == headline)
+    legacy_hw = base.model_copy(update={"energy": base.energy.model_copy(update=LEGACY_CONVENTIONS)})
+    legacy = compare([n for n in comparison.networks if n.name in CONVENTION_NETWORKS], [legacy_hw])
+    return Study(comparison, finding, headline, legacy)
+
+
+def conventions_shift(study: Study) -> dict:
+    """Energy ratios of the headline comparisons under the sourced conventions and the legacy
+    ones, on the headline config; and where v5's energy goes under each."""
+    if study.legacy is None:
+        return {}
+    config = study.headline_config
+    now = {name: study.result(config, name).totals for name in CONVENTION_NETWORKS}
+    before = {name: study.legacy.result(config, name).totals for name in CONVENTION_NETWORKS}
+    pairs = {"sqnxt23_v1": "v5 vs v1", "squeezenet1_0": "v5 vs SqueezeNet v1.0", "alexnet": "v5 vs AlexNet"}
+    ratios = {}
+    for name, label in pairs.items():
+        ratios[name] = {
+            "label": label,
+            "energy_saving": plain(now[name]["energy"] / now["sqnxt23_v5"]["energy"]),
+            "energy_saving_legacy": plain(before[name]["energy"] / before["sqnxt23_v5"]["energy"]),
+            "speedup": plain(now[name]["cycles"] / now["sqnxt23_v5"]["cycles"]),
+            "speedup_legacy": plain(before[name]["cycles"] / before["sqnxt23_v5"]["cycles"]),
+        }
+    levels = ("mac", "register_file", "inter_pe", "global_buffer", "dram")
+    shares = {when: {level: _share(totals["sqnxt23_v5"][f"energy_{level}"], totals["sqnxt23_v5"]["energy"])
+                     for level in levels} for when, totals in (("sourced", now), ("legacy", before))}
+    return {"config": config, "legacy_conventions": dict(LEGACY_CONVENTIONS), "ratios": ratios, "v5_energy_shares": shares}
 
 
 # ----------------------------------------------------------------------------- findings
@@ -192,6 +226,7 @@ def study_findings(study: Study) -> dict:
         "fastest_variant": {config: fastest_variant(study, config) for config in study.configs},
         "baselines": {config: baseline_ratios(study, config) for config in study.configs},
         "paper": {"ratios": PAPER, "utilization_gain_up_to": PAPER_UTILIZATION_GAIN},
+        "energy_conventions": conventions_shift(study),
     }
 
 
@@ -686,6 +721,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
             out.append("")
     out.append(f"![Our ratios next to the paper's]({figures['baselines']})")
     out.append("")
+    out += _conventions_section(facts.get("energy_conventions") or {})
     out.append("## Files")
     out.append("")
     out.append("- `totals.csv`: every network on every config (cycles, time, energy, utilization, ratios to v1)")
@@ -698,6 +734,36 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
                "`sqnxt-sim run --net NAME --hw CONFIG --out DIR`; any pair: "
                "`sqnxt-sim compare --net A --net B --hw CONFIG`.")
     return "\n".join(out) + "\n"
+
+
+def _conventions_section(shift: dict) -> list[str]:
+    if not shift:
+        return []
+    legacy = shift["legacy_conventions"]
+    out = ["## 4. What the energy conventions move", "",
+           f"On {shift['config']}, the headline energy ratios under the sourced conventions (a systolic hop costs "
+           "0.1 MAC, an RF access is charged only where a value is written into a PE, load and drain hops "
+           "counted; docs/model.md, \"Energy\") and under the ones sqnxt-sim used before "
+           f"(every hop {legacy['inter_pe_hop']:g} MACs, the Eyeriss multicast cost; an RF read per operand per MAC; "
+           "no load or drain hops). Cycles do not depend on the conventions, except where the choice between "
+           "tiling and spilling partial sums (by energy x cycles) or a tie in `best` goes the other way.", ""]
+    rows = []
+    for entry in shift["ratios"].values():
+        move = entry["energy_saving"] / entry["energy_saving_legacy"] - 1
+        rows.append([entry["label"], _times(entry["energy_saving"]), _times(entry["energy_saving_legacy"]),
+                     _signed_pct(move), _times(entry["speedup"]), _times(entry["speedup_legacy"])])
+    out.append(_md_table(["ratio", "less energy (sourced)", "less energy (legacy)", "moved by", "faster (sourced)",
+                          "faster (legacy)"], rows, right={1, 2, 3, 4, 5}))
+    out.append("")
+    shares = shift["v5_energy_shares"]
+    labels = {"mac": "MAC", "register_file": "register file", "inter_pe": "inter-PE", "global_buffer": "global buffer",
+              "dram": "DRAM"}
+    out.append("Where v5's energy goes: " + "; ".join(
+        f"{label} {shares['sourced'][level]:.1%} (legacy {shares['legacy'][level]:.1%})" for level, label in labels.items())
+        + ". With hops and RF accesses priced at what a systolic array spends on them, DRAM takes a larger share, "
+        "so the energy ratios are mostly ratios of DRAM traffic.")
+    out.append("")
+    return out
 
 
 # ----------------------------------------------------------------------------- files
