@@ -54,9 +54,8 @@ OPERANDS = ("ifmap", "filter", "psum")
 LEVELS = ("register_file", "inter_pe", "global_buffer", "dram")
 LOSSES = ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance",
           "loss_memory_stall", "loss_non_mac")
-# The outer loop's candidate tile counts (docs/model.md: "1, 2, 3, ... 4096").
-# INTERPRETATION: every integer from 1 to 4096.
-TILE_COUNTS = range(1, 4097)
+# The outer loop's candidate tile counts, as docs/model.md lists them.
+TILE_COUNTS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64, 128, 256, 1024, 4096)
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,7 +426,7 @@ def _non_mac_traffic(layer: Layer, res: dict[str, Any]) -> dict[str, Any]:
     read = dict.fromkeys(OPERANDS, 0)
     write = dict.fromkeys(OPERANDS, 0)
     common = {"output_on_chip": output_on_chip, "input_passes": 1, "weight_passes": 1, "output_passes": 1,
-              "resident": "-", "edges": None}
+              "resident": None, "edges": None}
     if layer.op in (Op.CONCAT, Op.RELU):
         # INTERPRETATION: a free alias reads nothing from DRAM: its input counts as on chip.
         return {"read": read, "write": write, "input_on_chip": True, **common}
@@ -615,8 +614,8 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
     edge_bytes = Fraction(dram_bytes, steps) if steps else Fraction(0)
     cycles, bound = _stalled_cycles(compute, dram_bytes, edge_bytes, hw.memory.dram_bandwidth_bytes_per_cycle)
     stall = cycles - compute
-    # Non-MAC layers are not split by channels or pixels (docs/model.md): '-'.
-    row: dict[str, Any] = {"dataflow": "-", "core_split": "-", "cycles": cycles, "compute_cycles": compute,
+    # Non-MAC layers have no dataflow and are not split (docs/model.md): None, "does not apply".
+    row: dict[str, Any] = {"dataflow": None, "core_split": None, "cycles": cycles, "compute_cycles": compute,
                            "stall_cycles": stall, "folds": 0}
     row["utilization"] = 0.0
     row["spatial_utilization"] = 0.0
@@ -630,7 +629,7 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
         # INTERPRETATION: a free layer (concat, ReLU: no cycles) keeps utilization + shares = 1
         # by putting its (empty) share on the non-MAC cause.
         row["loss_non_mac"] = 1.0
-    row["bound"] = bound if cycles else "-"  # a free layer is bound by nothing
+    row["bound"] = bound if cycles else None  # a free layer is bound by nothing
     gb_read = dict.fromkeys(OPERANDS, 0)
     gb_write = dict.fromkeys(OPERANDS, 0)
     if layer.op in (Op.MAXPOOL, Op.AVGPOOL, Op.ADD):
@@ -647,7 +646,7 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
     _common_columns(row, traffic, hw.word_bits)
     # INTERPRETATION: layers without a schedule stage nothing and hold no partial sums.
     row["buffer_footprint_words"] = 0
-    row["psum_strategy"] = "none"
+    row["psum_strategy"] = None
     row["psum_chunks"] = 1
     nothing = dict.fromkeys(OPERANDS, 0)
     row.update(_energy(hw, ops, nothing, nothing, gb_read, gb_write, dram_words))

@@ -102,6 +102,8 @@ def _hardware(name: str):
 
 
 def _same(actual, expected) -> bool:
+    if expected is None or actual is None:  # a column that does not apply to the layer
+        return actual is expected
     if isinstance(expected, (bool, str)) or isinstance(actual, (bool, str)):
         return actual == expected and type(actual) is type(expected)
     if isinstance(expected, int):
