@@ -26,13 +26,15 @@ smallest is taken (they cannot hide behind compute; see traffic.stalled_cycles).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from itertools import permutations
+from collections import OrderedDict
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 K, P, C = 0, 1, 2
-ORDERS = tuple(permutations((K, P, C)))
+# Outer to inner. Grouped by the middle loop (P, C, K), so each group's candidates are one
+# contiguous block; the order is also the tie order (docs/model.md).
+ORDERS = ((K, P, C), (C, P, K), (K, C, P), (P, C, K), (P, K, C), (C, K, P))
 # The operand that stays in the buffer while the innermost loop runs, by innermost dimension.
 RESIDENT_OPERANDS = ("input", "weights", "output")  # innermost K, P, C
 # Tile counts tried for the outer loop (the middle loop's tile is solved exactly). Against
@@ -92,87 +94,133 @@ _RESIDENT_OF_COLUMN = _INNER[0].astype(np.int64)
 
 def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
     """The least-traffic schedule of each (layer, capacity) pair (1-D arrays of equal length).
-    Every candidate is a column of (pairs, candidates) arrays: no loop over orders or layers."""
+    Every candidate is a column of (pairs, candidates) arrays: no loop over layers."""
     d = {name: np.asarray(getattr(dims, name), dtype=np.float64)[:, None] for name in LayerDims.__dataclass_fields__}
     cap = np.asarray(capacity, dtype=np.float64)[:, None]
     has_in = d["input_words"] > 0
     has_out = d["output_words"] > 0
+    is_in = has_in.astype(np.float64)  # 0/1 factors: an operand on chip takes no staging room
+    is_out = has_out.astype(np.float64)
     f, c, n, p, q, r, s, stride, h, w = (d[k] for k in ("f", "c", "n", "p", "q", "r", "s", "stride", "h", "w"))
+    rs = r * s
 
     def window(rows):  # input rows under a band of output rows
         return np.minimum(h, (rows - 1) * stride + r)
 
-    def input_tile(b, u, ct):
-        return np.where(has_in, b * ct * w * window(u), 0.0)
-
-    def output_tile(kt, b, u):
-        return np.where(has_out, kt * b * u * q, 0.0)
-
-    # Outer loop: a fixed number of tiles; the others start at their finest tile.
-    one = np.ones(np.broadcast_shapes(cap.shape, _COUNT.shape))
-    kt = np.where(_IS_OUTER[K], np.ceil(f / np.minimum(_COUNT, f)), one)
-    ct = np.where(_IS_OUTER[C], np.ceil(c / np.minimum(_COUNT, c)), one)
-    pixel_tiles = np.minimum(_COUNT, n * p)
-    by_images = pixel_tiles <= n
-    b = np.where((_IS_OUTER[P]) & by_images, np.ceil(n / pixel_tiles), one)
-    u = np.where(_IS_OUTER[P], np.where(by_images, p, np.ceil(p / np.minimum(np.ceil(pixel_tiles / n), p))), one)
-    # Middle loop: the largest tile that still fits (the footprint is linear in it).
-    kt_fit = np.clip(np.floor((cap - input_tile(b, u, ct)) / (ct * r * s + np.where(has_out, b * u * q, 0.0))), 0, f)
-    ct_fit = np.clip(np.floor((cap - output_tile(kt, b, u)) / (kt * r * s + np.where(has_in, b * w * window(u), 0.0))), 0, c)
-    room = cap - kt * ct * r * s
-    per_image = np.where(has_in, ct * w * h, 0.0) + np.where(has_out, kt * p * q, 0.0)
-    images = np.floor(room / np.maximum(per_image, 1e-300))
-    per_row = np.where(has_in, ct * w * stride, 0.0) + np.where(has_out, kt * q, 0.0)
-    fixed = np.where(has_in, ct * w * np.maximum(r - stride, 0), 0.0)
-    rows_fit = np.clip(np.floor((room - fixed) / np.maximum(per_row, 1e-300)), 0, p)
-    kt = np.where(_IS_MIDDLE[K], kt_fit, kt)
-    ct = np.where(_IS_MIDDLE[C], ct_fit, ct)
-    b = np.where(_IS_MIDDLE[P], np.where(images >= 1, np.minimum(images, n), 1.0), b)
-    u = np.where(_IS_MIDDLE[P], np.where(images >= 1, p, rows_fit), u)
+    # Tiles start at the finest; each order block then sets its outer and middle loops.
+    shape = (cap.shape[0], _COUNT.shape[1])
+    kt, ct, b, u = (np.ones(shape) for _ in range(4))
+    per_order = len(OUTER_TILE_COUNTS)
+    counts = OUTER_TILE_COUNTS[None, :]
+    for index, (outer, middle, _) in enumerate(ORDERS):
+        cols = slice(index * per_order, (index + 1) * per_order)
+        if outer == K:
+            kt[:, cols] = np.ceil(f / np.minimum(counts, f))
+        elif outer == C:
+            ct[:, cols] = np.ceil(c / np.minimum(counts, c))
+        else:
+            tiles = np.minimum(counts, n * p)
+            by_images = tiles <= n
+            b[:, cols] = np.where(by_images, np.ceil(n / tiles), 1.0)
+            u[:, cols] = np.where(by_images, p, np.ceil(p / np.minimum(np.ceil(tiles / n), p)))
+        # Middle loop: the largest tile that still fits (the footprint is linear in it).
+        kb, cb, bb, ub = kt[:, cols], ct[:, cols], b[:, cols], u[:, cols]
+        if middle == K:
+            kt[:, cols] = np.clip(np.floor((cap - bb * cb * w * window(ub) * is_in) / (cb * rs + bb * ub * q * is_out)), 0, f)
+        elif middle == C:
+            ct[:, cols] = np.clip(np.floor((cap - kb * bb * ub * q * is_out) / (kb * rs + bb * w * window(ub) * is_in)), 0, c)
+        else:
+            room = cap - kb * cb * rs
+            images = np.floor(room / np.maximum(cb * w * h * is_in + kb * p * q * is_out, 1e-300))
+            rows = np.clip(np.floor((room - cb * w * np.maximum(r - stride, 0) * is_in)
+                                    / np.maximum(cb * w * stride * is_in + kb * q * is_out, 1e-300)), 0, p)
+            whole = images >= 1
+            b[:, cols] = np.where(whole, np.minimum(images, n), 1.0)
+            u[:, cols] = np.where(whole, p, rows)
 
     feasible = (kt >= 1) & (ct >= 1) & (b >= 1) & (u >= 1)
-    kt, ct, b, u = (np.maximum(x, 1.0) for x in (kt, ct, b, u))
-    weight_tile = kt * ct * r * s
-    footprint = weight_tile + input_tile(b, u, ct) + output_tile(kt, b, u)
-    feasible &= footprint <= cap * (1 + 1e-12)
-    bands = np.ceil(p / u)
-    images_tiles = np.ceil(n / b)
-    count = {K: np.ceil(f / kt), C: np.ceil(c / ct), P: images_tiles * bands}
-
-    def passes(irrelevant):
-        first, second = (dim for dim in (K, P, C) if dim != irrelevant)
-        outside = ((_POSITION[irrelevant] < _POSITION[first]) & (count[first] > 1)) | (
-            (_POSITION[irrelevant] < _POSITION[second]) & (count[second] > 1))
-        return np.where(outside, count[irrelevant], 1.0)
-
-    in_passes, w_passes, out_passes = passes(K), passes(P), passes(C)
-    halo = np.where(_IS_INNER[P], 1.0, np.maximum((bands * r + (p - bands) * stride) / (r + (p - 1) * stride), 1.0))
-    input_read = d["input_words"] * halo * in_passes
-    weight_read = d["weight_words"] * w_passes
-    output_write = d["output_words"] * out_passes
-    psum_read = d["output_words"] * (out_passes - 1)
-    traffic = np.where(feasible, input_read + weight_read + output_write + psum_read, np.inf)
-    first_load = input_tile(b, u, ct) + weight_tile
-
-    def last(total, tile, tiles):
-        return total - (tiles - 1) * tile
-
-    last_write = np.where(has_out, last(f, kt, count[K]) * last(n, b, images_tiles) * last(p, u, bands) * q, 0.0)
-
+    for x in (kt, ct, b, u):
+        np.maximum(x, 1.0, out=x)
+    # Every candidate's traffic and exposure decide; the rest is worked out for the one taken.
+    tiles = _Tiles(d, kt, ct, b, u, _POSITION, _IS_INNER[P])
+    feasible &= tiles.footprint <= cap * (1 + 1e-12)
+    traffic = np.where(feasible, tiles.traffic, np.inf)
     least = traffic.min(axis=1, keepdims=True)
     # Least traffic first (a relative tolerance absorbs float rounding), then least exposure.
-    score = np.where(traffic <= least * (1 + 1e-9), first_load + last_write, np.inf)
-    choice = np.argmin(score, axis=1)[:, None]
-
+    score = np.where(traffic <= least * (1 + 1e-9), tiles.first_load + tiles.last_write, np.inf)
+    column = np.argmin(score, axis=1)
     pairs = np.arange(traffic.shape[0])
-    column = choice[:, 0]
-
-    def take(values):
-        return values[pairs, column] if values.shape[0] == traffic.shape[0] else values[0, column]
-
+    flat = {name: value[:, 0] for name, value in d.items()}
+    chosen = _Tiles(flat, kt[pairs, column], ct[pairs, column], b[pairs, column], u[pairs, column],
+                    {dim: position[0, column] for dim, position in _POSITION.items()}, _IS_INNER[P][0, column])
     return Schedule(
-        input_read=take(input_read), weight_read=take(weight_read), psum_read=take(psum_read),
-        output_write=take(output_write), input_passes=take(in_passes), weight_passes=take(w_passes),
-        output_passes=take(out_passes), resident=_RESIDENT_OF_COLUMN[column], footprint=take(footprint),
-        first_load=take(first_load), last_write=take(last_write), feasible=np.isfinite(least[:, 0]),
+        input_read=chosen.input_read, weight_read=chosen.weight_read, psum_read=chosen.psum_read,
+        output_write=chosen.output_write, input_passes=chosen.passes[K], weight_passes=chosen.passes[P],
+        output_passes=chosen.passes[C], resident=_RESIDENT_OF_COLUMN[column], footprint=chosen.footprint,
+        first_load=chosen.first_load, last_write=chosen.last_write, feasible=np.isfinite(least[:, 0]),
     )
+
+
+class _Tiles:
+    """Footprint, passes, traffic and exposure of tile sizes (kt, ct, b, u) in a loop order
+    given by each dimension's position; arrays broadcast (all candidates, or the chosen one)."""
+
+    def __init__(self, d, kt, ct, b, u, position, p_innermost):
+        f, c, n, p, q, r, s, stride, h, w = (d[k] for k in ("f", "c", "n", "p", "q", "r", "s", "stride", "h", "w"))
+        is_in = (d["input_words"] > 0).astype(np.float64)
+        is_out = (d["output_words"] > 0)
+        weight_tile = kt * ct * (r * s)
+        self.first_load = weight_tile + b * ct * w * np.minimum(h, (u - 1) * stride + r) * is_in
+        self.footprint = self.first_load + kt * b * u * q * is_out
+        bands = np.ceil(p / u)
+        images = np.ceil(n / b)
+        count = {K: np.ceil(f / kt), C: np.ceil(c / ct), P: images * bands}
+        tiled = {dim: value > 1 for dim, value in count.items()}
+        # An operand is fetched once per tile of its irrelevant loop when that loop lies
+        # outside a tiled loop the operand depends on.
+        self.passes = {}
+        for irrelevant in (K, P, C):
+            first, second = (dim for dim in (K, P, C) if dim != irrelevant)
+            outside = (((position[irrelevant] < position[first]) & tiled[first])
+                       | ((position[irrelevant] < position[second]) & tiled[second]))
+            self.passes[irrelevant] = np.where(outside, count[irrelevant], 1.0)
+        halo = np.where(p_innermost, 1.0, np.maximum((bands * r + (p - bands) * stride) / (r + (p - 1) * stride), 1.0))
+        self.input_read = d["input_words"] * halo * self.passes[K]
+        self.weight_read = d["weight_words"] * self.passes[P]
+        self.output_write = d["output_words"] * self.passes[C]
+        self.psum_read = self.output_write - d["output_words"]
+        self.traffic = self.input_read + self.weight_read + self.output_write + self.psum_read
+        last = lambda total, tile, tiles: total - (tiles - 1) * tile
+        self.last_write = np.where(is_out, last(f, kt, count[K]) * last(n, b, images) * last(p, u, bands) * q, 0.0)
+
+CACHE_ENTRIES = 100_000  # (layer shape, capacity, residency) -> its schedule, least recently used out
+_cache: OrderedDict[bytes, tuple] = OrderedDict()
+_FIELDS = tuple(field.name for field in fields(Schedule))
+
+
+def cached_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
+    """dram_schedule, remembering each pair's schedule: a sweep, a comparison or a search
+    meets the same layer shapes and buffer sizes again and again. Same numbers either way."""
+    key_columns = np.stack([np.asarray(getattr(dims, name), dtype=np.float64) for name in LayerDims.__dataclass_fields__]
+                           + [np.asarray(capacity, dtype=np.float64)], axis=1)
+    keys = [row.tobytes() for row in key_columns]
+    missing = [i for i, key in enumerate(keys) if key not in _cache]
+    if missing:
+        index = np.array(missing)
+        fresh = dram_schedule(LayerDims(*(np.asarray(getattr(dims, name))[index] for name in LayerDims.__dataclass_fields__)),
+                              np.asarray(capacity)[index])
+        for j, i in enumerate(missing):
+            _cache[keys[i]] = tuple(getattr(fresh, name)[j] for name in _FIELDS)
+        while len(_cache) > CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    rows = []
+    for key in keys:
+        _cache.move_to_end(key)
+        rows.append(_cache[key])
+    columns = list(zip(*rows)) if rows else [()] * len(_FIELDS)
+    return Schedule(**{name: np.array(values, dtype=bool if name == "feasible" else (np.int64 if name == "resident" else np.float64))
+                       for name, values in zip(_FIELDS, columns)})
+
+
+def clear_cache() -> None:
+    _cache.clear()

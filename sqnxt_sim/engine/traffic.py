@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import InputError
 from .layer_table import LayerTable
 from .liveness import ActivationPlan
-from .schedule import LayerDims, dram_schedule
+from .schedule import LayerDims, cached_schedule
 
 MAX_CYCLES = 2.0**62  # PE-cycle products are taken in float64; cycle counts stay int64
 NO_SCHEDULE = -1  # ``resident`` of a layer without MACs
@@ -111,7 +111,7 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         dims = LayerDims(f=f, c=c, n=n, p=p, q=q, r=r, s=s, stride=stride, h=h, w=w,
                          input_words=res.streamed_input[config[first], at] / groups,
                          weight_words=f * c * r * s, output_words=res.writes[config[first], at] / groups)
-        plan = dram_schedule(dims, capacities[capacity_id.reshape(-1)[first]])
+        plan = cached_schedule(dims, capacities[capacity_id.reshape(-1)[first]])
         if not plan.feasible.all():
             first = int(np.flatnonzero(~plan.feasible[inverse])[0])
             raise InputError("--hw", "memory.global_buffer_kib",
