@@ -324,7 +324,7 @@ def _schedule(n: int, f: int, c: int, p: int, q: int, h: int, w: int, r: int, s:
         return options[lo]
 
     chosen = None
-    for order in itertools.permutations(("K", "P", "C")):
+    for order in (("K", "P", "C"), ("C", "P", "K"), ("K", "C", "P"), ("P", "C", "K"), ("P", "K", "C"), ("C", "K", "P")):
         outer, middle, inner = order
         finest = {"K": 1, "C": 1, "P": (1, 1)}[inner]
         seen = set()
@@ -344,7 +344,7 @@ def _schedule(n: int, f: int, c: int, p: int, q: int, h: int, w: int, r: int, s:
             candidate["footprint"] = footprint(tiles["K"], tiles["C"], tiles["P"])
             key = (candidate["words"], candidate["edges"])
             # INTERPRETATION: among equal words and edges the first candidate enumerated wins
-            # (orders KPC, KCP, PKC, PCK, CKP, CPK; outer tile counts ascending).
+            # (orders KPC, CPK, KCP, PCK, PKC, CKP; outer tile counts ascending).
             if chosen is None or key < (chosen["words"], chosen["edges"]):
                 chosen = candidate
     return chosen
