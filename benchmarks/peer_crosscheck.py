@@ -11,8 +11,9 @@ Run it with the interpreter of the peers' venv (see /work/shared/reference/peers
     python3.11 -m venv /tmp/peers
     /tmp/peers/bin/pip install scalesim==3.0.0 zigzag-dse==3.9.1 nn-dataflow==2.1 "numpy<2.4" "sympy==1.6.2" six
     /tmp/peers/bin/python benchmarks/peer_crosscheck.py --sqnxt-python /tmp/venv/bin/python \
-        --json /tmp/peer_crosscheck.json --out /tmp/peer_crosscheck.md          # full set, ~10 min on 2 cores
-    /tmp/peers/bin/python benchmarks/peer_crosscheck.py --quick                # 4 layers x 2 buffers, ~1 min
+        --json /tmp/peer_crosscheck.json --out /tmp/peer_crosscheck.md          # full set, ~14 min on 2 cores
+    /tmp/peers/bin/python benchmarks/peer_crosscheck.py --quick                # 4 layers x 2 buffers, 1-3 min
+    /tmp/peers/bin/python benchmarks/peer_crosscheck.py --from-json /tmp/peer_crosscheck.json   # tables only
 
 The sqnxt-sim side runs in-process if ``import sqnxt_sim`` works in the running interpreter, otherwise in
 a subprocess of --sqnxt-python (default: $SQNXT_PYTHON, else /tmp/venv/bin/python or /work/venv/bin/python
@@ -26,8 +27,12 @@ MAC 1 = Eyeriss ISCA 2016 Table IV, in every tool that accepts them):
 
 * sqnxt-sim: 32x32 array, os and ws presets, ``global_buffer_kib`` = the buffer size,
   ``memory.activation_share: 0`` (the whole buffer stages the one layer, as a peer given one layer
-  assumes), unlimited DRAM bandwidth. Columns are read by name; a missing column shows as blank, and
-  any ``dram_*``/``*passes*``/``*resident*`` column the engine reports is copied into the JSON.
+  assumes), unlimited DRAM bandwidth, the costs above with ``inter_pe_hop`` = inter_pe = 2 (every
+  inter-PE word at 2, like nn_dataflow's array level); the counting conventions
+  (``register_file_accesses``, ``load_drain_hops``) stay at the engine's defaults and are recorded
+  in the JSON (meta.sqnxt_hardware_settings). Columns are read by name; a missing column shows as
+  blank, and any ``dram_*``/``*passes*``/``*resident*`` column the engine reports is copied into the
+  JSON (and the passes/resident ones into the notes column).
 * ZigZag: per-PE one-word registers for I, W, O (served dimensions none), one global buffer of the
   given size shared by I, W and O (served D1, D2), and DRAM; 32x32 operational array. Two spatial
   unrollings: "os-like" D1 = K (G for depthwise) x D2 = OX (B for FCs: the GEMM rows, as our os preset
@@ -52,10 +57,13 @@ Flags (column "flags"; artefact values are excluded from "best peer"):
   writes 992 of 1000 FC outputs). Excluded.
 * nnd-W0+: nn_dataflow reported zero DRAM filter reads (trivial DRAM-level loops); the compulsory
   weight read (K C R S words, x200 energy) was added back. Kept.
-* nnd-halo: nn_dataflow has no padding; its input is the covered extent (R + (P-1) stride per axis),
+* nnd-pad: nn_dataflow has no padding; its input is the covered extent (R + (P-1) stride per axis),
   which differs from the tensor sqnxt-sim and ZigZag read. Its input words were scaled by
   (tensor / covered extent) for the comparison (raw value in the JSON). Kept.
-* nnd-bypass, nnd-4x4: see above. Kept.
+* nnd-bypass: no schedule through the buffer at this size; the bypass schedule keeps operands in its
+  512 B per-PE register files (128 KiB over 16x16 PEs, more than the smallest buffers) and reports
+  zero DRAM filter reads. Excluded from best peer.
+* nnd-4x4: see above. Kept.
 * GB columns: reads/writes. sqnxt-sim and ZigZag count every buffer access (array side and DRAM side);
   nn_dataflow reports one access count per operand (array side, reads and writes together), shown as
   r+w in the read slot.
@@ -83,11 +91,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 WORD_BITS = 16
 COSTS = {"mac": 1.0, "register_file": 1.0, "inter_pe": 2.0, "global_buffer": 6.0, "dram": 200.0}
+# sqnxt-sim keys tried in turn when its hardware schema does not know them (older or newer engine).
+OPTIONAL_HARDWARE_KEYS = [("energy", "inter_pe_hop"), ("memory", "activation_share")]
 ARRAY = (32, 32)
 BUFFERS_KIB = [16, 64, 128, 256, 1024]
 QUICK_LAYERS = ["sqnxt_sep1_3x1", "fire9_expand3x3", "mbv1_pw_1024_7", "fc8_b1"]
 QUICK_BUFFERS_KIB = [16, 256]
 ZZ_ARTEFACTS = ("zz-I<tensor", "zz-W<tensor", "zz-O<tensor")
+NND_EXCLUDED = ("nnd-bypass",)
 
 
 # --- the layer set -------------------------------------------------------------------------------
@@ -113,7 +124,8 @@ LAYERS = [
     _layer("sqz_conv10", "SqueezeNet conv10 1x1 512->1000 on 13", 512, 1000, 13),
     _layer("mbv1_pw_512_14", "MobileNet v1 pointwise 512->512 on 14", 512, 512, 14),
     _layer("mbv1_pw_1024_7", "MobileNet v1 pointwise 1024->1024 on 7", 1024, 1024, 7),
-    _layer("mbv1_dw_512_14", "MobileNet v1 depthwise 3x3 512 pad 1 on 14", 1, 512, 14, r=3, s=3, pad=(1, 1), groups=512),
+    _layer("mbv1_dw_512_14", "MobileNet v1 depthwise 3x3 512 pad 1 on 14", 1, 512, 14, r=3, s=3, pad=(1, 1),
+           groups=512),
     _layer("fc6_b1", "AlexNet fc6 9216->4096 batch 1", 9216, 4096, 1, fc=True),
     _layer("fc7_b1", "AlexNet fc7 4096->4096 batch 1", 4096, 4096, 1, fc=True),
     _layer("fc8_b1", "AlexNet fc8 4096->1000 batch 1", 4096, 1000, 1, fc=True),
@@ -153,7 +165,7 @@ def our_hardware_dict(dataflow: str, kib: float) -> dict:
     return {"name": f"{ARRAY[0]}x{ARRAY[1]}_{dataflow}", "pe_array": {"rows": ARRAY[0], "cols": ARRAY[1]},
             "dataflow": dataflow, "word_bits": WORD_BITS,
             "memory": {"global_buffer_kib": kib, "activation_share": 0.0, "dram_bandwidth_bytes_per_cycle": None},
-            "energy": dict(COSTS)}
+            "energy": dict(COSTS, inter_pe_hop=COSTS["inter_pe"])}
 
 
 def _plain(value):
@@ -179,18 +191,28 @@ def run_ours_jobs(jobs: list[dict]) -> list[dict]:
         notes = []
         try:
             network = network_from_dict(job["network"])
-            try:
-                hardware = hardware_from_dict(job["hardware"])
-            except Exception as error:  # an older sqnxt-sim without memory.activation_share
-                hw = json.loads(json.dumps(job["hardware"]))
-                hw["memory"].pop("activation_share", None)
-                hardware = hardware_from_dict(hw)
-                notes.append(f"activation_share rejected ({str(error).splitlines()[0][:80]}); default used")
+            hw = json.loads(json.dumps(job["hardware"]))
+            optional = list(OPTIONAL_HARDWARE_KEYS)
+            while True:
+                try:
+                    hardware = hardware_from_dict(hw)
+                    break
+                except Exception as error:  # a schema without one of the optional keys: drop it, say so
+                    if not optional:
+                        raise
+                    section, key = optional.pop(0)
+                    if hw.get(section, {}).pop(key, None) is not None:
+                        notes.append(f"{section}.{key} rejected ({str(error).splitlines()[0][:80]}); default used")
             start = time.perf_counter()
             rows = simulate(network, hardware).rows()
             seconds = time.perf_counter() - start
             row = next(r for r in rows if r.get("name") == job["network"]["layers"][0]["name"])
+            settings = {}
+            with contextlib.suppress(Exception):
+                settings = {"energy": hardware.energy.model_dump(mode="json"),
+                            "memory": hardware.memory.model_dump(mode="json")}
             results.append({"id": job["id"], "row": {k: _plain(v) for k, v in row.items()}, "notes": notes,
+                            "hardware_settings": settings,
                             "seconds": seconds, "version": getattr(sqnxt_sim, "__version__", "?"),
                             "module": str(Path(sqnxt_sim.__file__).resolve().parent)})
         except Exception as error:
@@ -232,7 +254,8 @@ def our_record(result: dict, layer: dict) -> dict:
         return {"error": result["error"]}
     row = result["row"]
     rec = {"dram": {"I_read": None, "W_read": None, "O_write": None, "O_read": None, "total": None},
-           "gb": {}, "energy": {}, "extra": {}, "notes": list(result.get("notes", [])), "seconds": result.get("seconds")}
+           "gb": {}, "energy": {}, "extra": {}, "notes": list(result.get("notes", [])),
+           "seconds": result.get("seconds")}
     dram = {}
     for key, value in row.items():
         if key.startswith(("dram_read_", "dram_write_")) and key.endswith("_bytes") and value is not None:
@@ -314,7 +337,8 @@ def zigzag_spatial(layer: dict, mapping: str) -> tuple[str, str]:
 
 def zigzag_mapping_yaml(layer: dict, mapping: str) -> str:
     d1, d2 = zigzag_spatial(layer, mapping)
-    return (f"- name: default\n  spatial_mapping:\n    D1:\n      - {d1}, {ARRAY[0]}\n    D2:\n      - {d2}, {ARRAY[1]}\n"
+    return (f"- name: default\n  spatial_mapping:\n    D1:\n      - {d1}, {ARRAY[0]}\n"
+            f"    D2:\n      - {d2}, {ARRAY[1]}\n"
             "  memory_operand_links:\n    O: O\n    W: I2\n    I: I1\n")
 
 
@@ -502,7 +526,7 @@ def nnd_job(job: dict) -> dict:
     i_read = raw_i
     if nnd_input != words["input"]:
         i_read = raw_i * words["input"] / nnd_input
-        flags.append("nnd-halo")
+        flags.append("nnd-pad")
         notes.append(f"input extent {in_layer.hofm}x{in_layer.wofm} (no padding model) vs "
                      f"{layer['h']}x{layer['w']}; input words scaled by {words['input'] / nnd_input:.4f}")
     dram = {"I_read": i_read, "W_read": w_read, "O_write": o_write, "O_read": o_read}
@@ -572,7 +596,11 @@ def build_markdown(report: dict) -> str:
     out = []
     meta = report["meta"]
     out.append(f"### Peer cross-check: DRAM words per layer and buffer ({meta['word_bits']}-bit words)\n")
-    out.append(f"sqnxt-sim {meta.get('sqnxt_version', '?')} (32x32 os/ws, activation_share 0), "
+    energy = (meta.get("sqnxt_hardware_settings") or {}).get("energy", {})
+    conventions = ", ".join(f"{k} {energy[k]}" for k in ("inter_pe_hop", "register_file_accesses", "load_drain_hops")
+                            if k in energy)
+    out.append(f"sqnxt-sim {meta.get('sqnxt_version', '?')} (32x32 os/ws, activation_share 0"
+               f"{'; ' + conventions if conventions else ''}), "
                f"ZigZag {meta.get('zigzag_version', '?')} (32x32, LOMA lpf {meta['lpf']}), "
                f"nn_dataflow {meta.get('nnd_version', '?')} ({meta['nnd_array']} PEs, row stationary). "
                "Costs per word: DRAM 200, GB 6, inter-PE 2, RF 1, MAC 1. "
@@ -600,12 +628,13 @@ def build_markdown(report: dict) -> str:
             f"{s['ratio']:.3f}" if s["ratio"] is not None else "", target, " ".join(s["flags"])]) + " |")
     out.append("")
     out.append("### Detail per tool (DRAM and GB in words; GB as reads/writes; energy in MAC units)\n")
-    out.append("| layer | buffer | tool | DRAM I rd | DRAM W rd | DRAM O wr | DRAM O rd | DRAM total | GB I | GB W | GB O | "
+    out.append("| layer | buffer | tool | DRAM I rd | DRAM W rd | DRAM O wr | DRAM O rd | DRAM total "
+               "| GB I | GB W | GB O | "
                "E MAC | E RF | E inter-PE | E GB | E DRAM | E total | notes |")
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for case in cases:
         for tool, rec in case["tools"].items():
-            if rec is None:
+            if rec is None or rec.get("same_as_least_energy"):  # least-DRAM schedule shown only where it differs
                 continue
             if "error" in rec:
                 out.append(f"| {case['layer']} | {case['buffer_kib']} KiB | {tool} | " + " | ".join([""] * 14)
@@ -644,6 +673,8 @@ def summarize(case: dict) -> dict:
     for df in ("os", "ws"):
         for kind, label in (("least_energy", f"ZZ {df}"), ("least_dram", f"ZZ {df} minD")):
             rec = tools.get(label)
+            if rec is None and kind == "least_dram":  # older JSON: left out where equal to least energy
+                rec = tools.get(f"ZZ {df}")
             if not rec or "error" in rec:
                 continue
             flagged = any(flag in ZZ_ARTEFACTS for flag in rec.get("flags", []))
@@ -657,8 +688,9 @@ def summarize(case: dict) -> dict:
         summary["zz"]["minD"] = least_d
     rec = tools.get("nn_dataflow")
     if rec and "error" not in rec:
-        summary["nnd"] = (rec["dram"]["total"], False)
-        candidates.append((rec["dram"]["total"], "nn_dataflow", False))
+        flagged = any(flag in NND_EXCLUDED for flag in rec.get("flags", []))
+        summary["nnd"] = (rec["dram"]["total"], flagged)
+        candidates.append((rec["dram"]["total"], "nn_dataflow", flagged))
     valid = [c for c in candidates if not c[2]]
     best = min(valid) if valid else None
     summary["best_peer"] = best[0] if best else None
@@ -678,12 +710,34 @@ def summarize(case: dict) -> dict:
     return summary
 
 
+def count_flags(cases: list[dict]) -> dict:
+    counts = {}
+    for case in cases:
+        for flag in case["summary"]["flags"]:
+            counts[flag] = counts.get(flag, 0) + 1
+    return counts
+
+
+def rebuild(path: str, out: str | None) -> None:
+    """Tables again from a saved JSON (e.g. after changing the table layout), without running anything."""
+    report = json.loads(Path(path).read_text())
+    for case in report["cases"]:
+        case["summary"] = summarize(case)
+    report["flag_counts"] = count_flags(report["cases"])
+    markdown = build_markdown(report)
+    if out:
+        Path(out).write_text(markdown)
+    else:
+        sys.stdout.write(markdown)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK_LAYERS)} at "
                         f"{', '.join(map(str, QUICK_BUFFERS_KIB))} KiB")
     parser.add_argument("--only", default="", help="layers whose name contains this (comma-separated list allowed)")
-    parser.add_argument("--buffers", default="", help="buffer sizes in KiB, comma-separated (default 16,64,128,256,1024)")
+    parser.add_argument("--buffers", default="",
+                        help="buffer sizes in KiB, comma-separated (default 16,64,128,256,1024)")
     parser.add_argument("--jobs", type=int, default=2, help="peer worker processes (default 2)")
     parser.add_argument("--lpf", type=int, default=6, help="ZigZag LOMA lpf_limit (default 6)")
     parser.add_argument("--nnd-array", default="16x16", help="nn_dataflow PE array (default 16x16)")
@@ -698,10 +752,14 @@ def main() -> None:
     parser.add_argument("--json", default=str(Path(tempfile.gettempdir()) / "peer_crosscheck.json"),
                         help="where to write all raw numbers (default: <tmp>/peer_crosscheck.json)")
     parser.add_argument("--out", help="write the markdown here instead of stdout")
+    parser.add_argument("--from-json", metavar="PATH", help="only rebuild the tables from a JSON this script wrote")
     parser.add_argument("--worker-ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker_ours:
         worker_ours()
+        return
+    if args.from_json:
+        rebuild(args.from_json, args.out)
         return
 
     started = time.perf_counter()
@@ -731,13 +789,14 @@ def main() -> None:
     t0 = time.perf_counter()
     our_results = {r["id"]: r for r in run_ours(our_jobs, args.sqnxt_python)}
     our_seconds = time.perf_counter() - t0
-    sqnxt_version, sqnxt_module = "?", "?"
+    sqnxt_version, sqnxt_module, sqnxt_settings = "?", "?", {}
     for case in cases:
         for df in ("os", "ws"):
             result = our_results.get(f"{case['id']}/{df}", {"error": "no result"})
             rec = our_record(result, case["spec"])
             sqnxt_version = result.get("version", sqnxt_version)
             sqnxt_module = result.get("module", sqnxt_module)
+            sqnxt_settings = result.get("hardware_settings") or sqnxt_settings
             if "error" not in rec:
                 extra = rec["extra"]
                 short = [f"{k.replace('dram_', '').replace('_passes', 'P')}={v}" for k, v in extra.items()
@@ -821,27 +880,19 @@ def main() -> None:
                 result["notes_short"] = []
                 case["tools"]["nn_dataflow"] = result
         case["summary"] = summarize(case)
-        # The detail table shows the least-DRAM ZigZag schedule only where it differs.
-        for df in ("os", "ws"):
-            rec = case["tools"].get(f"ZZ {df} minD")
-            if rec and rec.get("same_as_least_energy"):
-                case["tools"][f"ZZ {df} minD"] = None
 
-    flag_counts = {}
-    for case in cases:
-        for flag in case["summary"]["flags"]:
-            flag_counts[flag] = flag_counts.get(flag, 0) + 1
     total_seconds = time.perf_counter() - started
     report = {
         "meta": {"word_bits": WORD_BITS, "costs": COSTS, "array": ARRAY, "lpf": args.lpf, "nnd_array": args.nnd_array,
                  "nnd_regf_bytes": args.nnd_regf_bytes, "nnd_bypass": args.nnd_bypass,
                  "nnd_true_batch": args.nnd_true_batch, "buffers_kib": buffers, "quick": args.quick,
-                 "sqnxt_version": sqnxt_version, "sqnxt_module": sqnxt_module, "zigzag_version": zigzag_version,
+                 "sqnxt_version": sqnxt_version, "sqnxt_module": sqnxt_module,
+                 "sqnxt_hardware_settings": sqnxt_settings, "zigzag_version": zigzag_version,
                  "nnd_version": nnd_version, "python": sys.version.split()[0],
                  "seconds": {"total": total_seconds, "sqnxt": our_seconds, "peers": peer_seconds},
                  "command": " ".join([sys.executable] + sys.argv)},
         "layers": layers, "cases": [{k: v for k, v in c.items() if k != "spec"} for c in cases],
-        "flag_counts": flag_counts,
+        "flag_counts": count_flags(cases),
     }
     Path(args.json).write_text(json.dumps(report, indent=1, default=str))
     markdown = build_markdown(report)

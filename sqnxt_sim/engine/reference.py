@@ -39,7 +39,6 @@ Summary of the model as implemented here:
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from fractions import Fraction
 from typing import Any
