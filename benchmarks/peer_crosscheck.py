@@ -11,7 +11,7 @@ Run it with the interpreter of the peers' venv (see /work/shared/reference/peers
     python3.11 -m venv /tmp/peers
     /tmp/peers/bin/pip install scalesim==3.0.0 zigzag-dse==3.9.1 nn-dataflow==2.1 "numpy<2.4" "sympy==1.6.2" six
     /tmp/peers/bin/python benchmarks/peer_crosscheck.py --sqnxt-python /tmp/venv/bin/python \
-        --json /tmp/peer_crosscheck.json --out /tmp/peer_crosscheck.md          # full set, ~14 min on 2 cores
+        --json /tmp/peer_crosscheck.json --out /tmp/peer_crosscheck.md          # full set, ~10 min on 2 cores
     /tmp/peers/bin/python benchmarks/peer_crosscheck.py --quick                # 4 layers x 2 buffers, 1-3 min
     /tmp/peers/bin/python benchmarks/peer_crosscheck.py --from-json /tmp/peer_crosscheck.json   # tables only
 
