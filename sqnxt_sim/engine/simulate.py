@@ -7,7 +7,7 @@ over layers or configurations. ``simulate`` is evaluate on one configuration, pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -52,7 +52,7 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     presets = hw.presets_needed()
     room = res.staging * PSUM_ROOM_SHARE
     conventions = {"rf_per_mac": hw.rf_per_mac, "load_drain_hops": hw.load_drain_hops}
-    costs = [compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions) for preset in presets]
+    costs = [_compute_cost_per_array(table, preset, hw, room, conventions) for preset in presets]
     # One schedule for every preset's capacity at once.
     traffics = dram_traffic_stack(table, res, [res.staging - cost.psum_held for cost in costs])
     evaluations = []
@@ -114,6 +114,24 @@ PSUM_STRATEGIES = ("none", "fits", "tiled", "spilled")
 PSUM_ROOM_SHARE = 0.5  # of the staging buffer, the most the array's waiting partial sums may take
 # Waiting partial sums that would overflow their room are either tiled or spilled, per layer
 # whichever has the smaller energy-delay product (docs/model.md, "Waiting partial sums").
+
+
+def _compute_cost_per_array(table: LayerTable, preset, hw: HardwareArrays, room, conventions) -> ComputeCost:
+    """compute_cost once per distinct array (rows, cols, cores, partial-sum room, conventions):
+    a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
+    keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (hw.rows.shape[0], 1)) for x in
+                           (hw.rows, hw.cols, hw.cores, room, conventions["rf_per_mac"], conventions["load_drain_hops"])],
+                          axis=1)
+    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    if len(unique) == len(keys):
+        return compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions)
+    pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
+    cost = compute_cost(table, preset, pick(hw.rows), pick(hw.cols), pick(hw.cores), pick(room), False,
+                        **{name: pick(value) for name, value in conventions.items()})
+    inverse = np.reshape(inverse, -1)
+    spread = lambda x: x[inverse] if np.ndim(x) == 2 and np.shape(x)[0] == len(unique) else x
+    return replace(cost, **{f.name: spread(getattr(cost, f.name)) for f in fields(cost) if f.name != "counts"},
+                   counts={level: {op: spread(v) for op, v in table_.items()} for level, table_ in cost.counts.items()})
 
 
 def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCost, traffic: DramTraffic) -> dict:
