@@ -221,11 +221,9 @@ def run_ours_jobs(jobs: list[dict]) -> list[dict]:
 
 
 def worker_ours() -> None:
-    jobs = json.load(sys.stdin)
-    real_stdout = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):
-        results = run_ours_jobs(jobs)
-    json.dump(results, real_stdout)
+    from json_worker import serve  # beside this script
+
+    serve(run_ours_jobs)
 
 
 def default_sqnxt_python() -> str | None:

@@ -28,7 +28,6 @@ included, which SCALE-Sim does not model). This takes SCALE-Sim about a minute p
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import importlib.util
 import json
@@ -128,11 +127,9 @@ def run_scalesim_jobs(jobs: list[dict]) -> list[dict]:
 
 
 def worker() -> None:
-    jobs = json.load(sys.stdin)
-    real_stdout = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):
-        results = run_scalesim_jobs(jobs)
-    json.dump(results, real_stdout)
+    from json_worker import serve  # beside this script
+
+    serve(run_scalesim_jobs)
 
 
 # --- sqnxt-sim side ---
