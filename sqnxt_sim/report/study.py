@@ -435,8 +435,9 @@ def config_rows(study: Study) -> list[dict]:
             "global_buffer_kib": hw.memory.global_buffer_kib,
             "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
             "energy_unit": hw.energy.unit, "energy_mac": hw.energy.mac, "energy_register_file": hw.energy.register_file,
-            "energy_inter_pe": hw.energy.inter_pe, "energy_global_buffer": hw.energy.global_buffer,
-            "energy_dram": hw.energy.dram,
+            "energy_inter_pe_hop": hw.energy.inter_pe_hop, "energy_global_buffer": hw.energy.global_buffer,
+            "energy_dram": hw.energy.dram, "register_file_accesses": hw.energy.register_file_accesses,
+            "load_drain_hops": hw.energy.load_drain_hops,
         })
     return rows
 
@@ -461,12 +462,14 @@ def _energy_short(value: float) -> str:
 
 # The Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016), as
 # (unit, MAC, register file, inter-PE, global buffer, DRAM): the shipped configs' table.
-EYERISS_TABLE = ("mac_normalized", 1.0, 1.0, 2.0, 6.0, 200.0)
+# The shipped default: Eyeriss costs with a systolic hop of 0.1 and RF accesses on change.
+EYERISS_TABLE = ("mac_normalized", 1.0, 1.0, 0.1, 6.0, 200.0, "on_change", True)
 
 
 def _energy_table(hw: Hardware) -> tuple:
     e = hw.energy
-    return (e.unit, e.mac, e.register_file, e.inter_pe, e.global_buffer, e.dram)
+    return (e.unit, e.mac, e.register_file, e.inter_pe_hop, e.global_buffer, e.dram, e.register_file_accesses,
+            e.load_drain_hops)
 
 
 def _energy_unit_text(hw: Hardware) -> str:
@@ -501,13 +504,15 @@ def _energy_assumptions(study: Study) -> list[str]:
     out = []
     for table, names in groups.items():
         hw = study.hardware(names[0])
-        costs = (f"MAC {table[1]:g}, register file {table[2]:g}, inter-PE {table[3]:g}, global buffer "
-                 f"{table[4]:g}, DRAM {table[5]:g}")
+        costs = (f"MAC {table[1]:g}, register file {table[2]:g}, systolic hop {table[3]:g}, global buffer "
+                 f"{table[4]:g}, DRAM {table[5]:g}; register-file accesses {table[6].replace('_', ' ')}, "
+                 f"load and drain hops {'charged' if table[7] else 'not charged'}")
         lead = "- Energy uses " if len(groups) == 1 else f"- On {_config_list(names)}, energy uses "
         if table == EYERISS_TABLE:
             out.append(f"{lead}the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA "
-                       f"2016): {costs}. This is a documented convention, not the paper's table; energies are in "
-                       f"{_energy_unit_text(hw)}.")
+                       f"2016, Table IV) with a systolic neighbour hop derived from a 40 nm register and wire "
+                       f"(docs/model.md, \"Energy\"): {costs}. This is a documented convention, not the paper's "
+                       f"table; energies are in {_energy_unit_text(hw)}.")
         else:
             unit = "pJ" if table[0] == "pJ" else "MAC-normalized units"
             out.append(f"{lead}the config's own per-access costs, in {unit} (not the Eyeriss table): {costs}; "
@@ -574,13 +579,13 @@ def _setup_section(study: Study) -> list[str]:
         bandwidth = r["dram_bandwidth_bytes_per_cycle"]
         bw = "unlimited" if bandwidth is None else f"{bandwidth:g} B/cycle"
         array = f"{r['cores']} x {r['rows']}x{r['cols']}" if r["cores"] > 1 else f"{r['rows']}x{r['cols']}"
-        energy = (f"{r['energy_mac']:g} / {r['energy_register_file']:g} / {r['energy_inter_pe']:g} / "
+        energy = (f"{r['energy_mac']:g} / {r['energy_register_file']:g} / {r['energy_inter_pe_hop']:g} / "
                   f"{r['energy_global_buffer']:g} / {r['energy_dram']:g}"
                   + (" pJ" if r["energy_unit"] == "pJ" else ""))
         rows.append([r["config"], array, f"{r['total_pes']:,}", r["dataflow"], f"{r['clock_mhz']:g}",
                      f"{r['global_buffer_kib']:g}", bw, energy])
     out.append(_md_table(["config", "PE array", "PEs", "dataflow", "clock MHz", "global buffer KiB", "DRAM bandwidth",
-                          "energy per access: MAC / RF / inter-PE / GB / DRAM"], rows, right={2, 4, 5}))
+                          "energy per access: MAC / RF / hop / GB / DRAM"], rows, right={2, 4, 5}))
     out.append("")
     out.append("What is assumed:")
     out.append("")

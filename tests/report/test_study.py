@@ -101,13 +101,13 @@ def test_setup_follows_the_configs_given(tmp_path):
     # units or the Eyeriss table for it; squeezelerator (shipped) keeps them.
     path = tmp_path / "my8.yaml"
     path.write_text("name: my8\npe_array: {rows: 8, cols: 8}\nword_bits: 8\n"
-                    "energy: {unit: pJ, mac: 0.2, register_file: 0.5, inter_pe: 1, global_buffer: 3, dram: 160}\n")
+                    "energy: {unit: pJ, mac: 0.2, register_file: 0.5, inter_pe_hop: 1, global_buffer: 3, dram: 160}\n")
     report = study_text_files(run_study([str(path)]))["report.md"]
     setup = report[report.index("## Setup"):report.index("## 1.")]
     assert "the Eyeriss per-access costs" not in setup and "MAC-normalized" not in setup and "16-bit" not in setup
     assert "- 8-bit words;" in setup
-    assert "per-access costs, in pJ (not the Eyeriss table): MAC 0.2, register file 0.5, inter-PE 1, " \
-           "global buffer 3, DRAM 160" in setup
+    assert "per-access costs, in pJ (not the Eyeriss table): MAC 0.2, register file 0.5, systolic hop 1, " \
+           "global buffer 3, DRAM 160; register-file accesses on change, load and drain hops charged" in setup
     assert "given with `--hw`" in setup and "`squeezelerator` is the closest analogue" not in setup
     assert "On **my8** (energy in billions of pJ)" in report
 
@@ -121,8 +121,10 @@ def test_setup_follows_the_configs_given(tmp_path):
 
 def test_shipped_setup_states_the_eyeriss_table(study):
     report = study_text_files(study)["report.md"]
-    assert ("Energy uses the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016): "
-            "MAC 1, register file 1, inter-PE 2, global buffer 6, DRAM 200.") in report
+    assert ("Energy uses the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016, "
+            "Table IV) with a systolic neighbour hop derived from a 40 nm register and wire (docs/model.md, "
+            "\"Energy\"): MAC 1, register file 1, systolic hop 0.1, global buffer 6, DRAM 200; register-file "
+            "accesses on change, load and drain hops charged.") in report
     assert "- 16-bit words;" in report and "Accelerator configs (`hwconfigs/*.yaml`)" in report
     assert "batch 1, 227x227 input except MobileNet v1 at 224x224" in report
     header = study_text_files(study)["totals.csv"].splitlines()[0].split(",")
