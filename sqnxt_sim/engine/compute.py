@@ -30,7 +30,7 @@ class ComputeCost:
     cycles: np.ndarray  # busiest core, no memory stalls
     split_by_pixels: np.ndarray  # bool: the cores split output pixels (else channels)
     folds: np.ndarray  # folds of the busiest core
-    transfer_steps: np.ndarray  # double-buffered DRAM steps: folds summed over cores (MAC layers)
+    transfer_steps: np.ndarray  # vector layers: DRAM steps (one per array-full of operations); MAC layers: folds over cores
     busiest_core_macs: np.ndarray
     # Per-core work: the first ``cores_with_more`` cores do ``macs_more`` each, the rest ``macs_less``.
     cores_with_more: np.ndarray
