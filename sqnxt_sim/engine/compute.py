@@ -50,6 +50,7 @@ class ComputeCost:
     psum_held: np.ndarray  # what it keeps (less when tiled; 0 when spilled)
     psum_chunks: np.ndarray  # the streamed dimension runs in this many chunks (1: not tiled)
     psum_spill: np.ndarray  # words of partial sums sent to DRAM and read back (each way)
+    psum_overflow: np.ndarray  # bool: what waits is more than its room (tiled, possibly in 1 chunk, or spilled)
 
 
 def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_room=np.inf, spill_psums=False,
@@ -59,7 +60,9 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_
     m, d, f, g = table.pixels, table.reduction, table.filters_per_group, table.g
     by_channels = _pieces_by_channels(m, d, f, g, cores)
     by_pixels = _pieces_by_pixels(m, d, f, g, cores)
-    options = (dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops)
+    # Chunks are counted on the layer's (one group's) streamed dimension, the same for every core.
+    stream_length = m if dataflow is Dataflow.WS else f
+    options = (dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops, stream_length)
     chan = _evaluate(by_channels, *options)
     # One core: both splits are the whole layer.
     pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(by_pixels, *options)
@@ -99,6 +102,7 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_
         psum_held=mac_only(pick["psum_held"]) + zero,
         psum_chunks=np.where(is_mac, pick["psum_chunks"], 1) + zero,
         psum_spill=mac_only(pick["psum_spill"]) + zero,
+        psum_overflow=np.where(is_mac, pick["psum_overflow"], False) & np.ones(zero.shape, dtype=bool),
     )
 
 
@@ -130,7 +134,7 @@ def _pieces_by_pixels(m, d, f, g, cores):
     return (n_big, big_m, d, f, g), (n_small, small_m, d, f, g)
 
 
-def _evaluate(pieces, dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops):
+def _evaluate(pieces, dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops, stream_length):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
     pes = np.multiply(rows, cols, dtype=np.float64)  # PE-cycle sums are float64: no int64 wrap-around
     out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0, "busiest_macs": 0}
@@ -138,20 +142,20 @@ def _evaluate(pieces, dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, 
     waiting = sum(n_cores * waiting_partial_sums(dataflow, m, d, f, rows, cols) for n_cores, m, d, f, _ in pieces)
     room = np.maximum(np.asarray(psum_room, dtype=np.float64), 1.0)
     overflow = waiting > room
-    stream_length = np.maximum(pieces[0][1] if dataflow is Dataflow.WS else pieces[0][3], 1)
-    chunks = np.where(overflow & ~np.asarray(spill_psums), np.minimum(np.ceil(waiting / room), stream_length), 1).astype(np.int64)
+    chunks = np.where(overflow & ~np.asarray(spill_psums), np.minimum(np.ceil(waiting / room), np.maximum(stream_length, 1)),
+                      1).astype(np.int64)
     spilled = overflow & np.asarray(spill_psums)
     out["psum_waiting"] = waiting
     out["psum_held"] = np.where(spilled, 0, np.ceil(waiting / chunks)).astype(np.int64)
     out["psum_chunks"] = chunks
+    out["psum_overflow"] = overflow
     out["psum_spill"] = 0
     for level in LEVEL_TABLES:
         out[level] = {}
     out["piece_cores"] = [n_cores for n_cores, *_ in pieces]
     out["piece_macs"] = [g * m * d * f for _, m, d, f, g in pieces]
     for n_cores, m, d, f, g in pieces:
-        piece_chunks = np.minimum(chunks, np.maximum(m if dataflow is Dataflow.WS else f, 1))
-        cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols, piece_chunks, rf_per_mac, load_drain_hops)
+        cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols, chunks, rf_per_mac, load_drain_hops)
         present = n_cores > 0
         macs = g * m * d * f
         runs = np.where(macs > 0, g * cost.row_folds * cost.col_folds, 0)  # a core given nothing runs no fold

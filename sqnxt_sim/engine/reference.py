@@ -580,8 +580,11 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dic
     k = min(math.ceil(waiting / room), streamed)
     # INTERPRETATION: what is held is the waiting sums over k, rounded up to whole words.
     held = math.ceil(Fraction(waiting, k))
-    tiled = _mac_row(layer, preset, split, hw, res, stage_words, "tiled", k, held)
     spilled = _mac_row(layer, preset, split, hw, res, stage_words, "spilled", 1, 0)
+    try:
+        tiled = _mac_row(layer, preset, split, hw, res, stage_words, "tiled", k, held)
+    except InputError:  # the tiled sums leave the schedule no room: spilling is the only option
+        return spilled
     # INTERPRETATION: energy x cycles with the total (stalled) cycles; a tie tiles.
     if spilled["energy"] * spilled["cycles"] < tiled["energy"] * tiled["cycles"]:
         return spilled
@@ -591,13 +594,20 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dic
 def _mac_layer(layer: Layer, hw: Hardware, res: dict[str, Any], stage_words: Fraction) -> dict[str, Any]:
     presets = PRESETS if hw.dataflow.value == "best" else (hw.dataflow.value,)
     best = None
+    refusal = None
     for preset in presets:
-        by_split = [_mac_candidate(layer, preset, split, hw, res, stage_words) for split in ("channels", "pixels")]
+        try:
+            by_split = [_mac_candidate(layer, preset, split, hw, res, stage_words) for split in ("channels", "pixels")]
+        except InputError as error:  # a preset whose tiles cannot fit is no candidate (docs/model.md)
+            refusal = error
+            continue
         # INTERPRETATION: the split compares the busiest core's compute cycles (stalls not
         # included) after each split has chosen its partial-sum strategy; ties: channels.
         chosen = by_split[1] if by_split[1]["compute_cycles"] < by_split[0]["compute_cycles"] else by_split[0]
         if best is None or (chosen["cycles"], chosen["energy"]) < (best["cycles"], best["energy"]):
             best = chosen  # ties on cycles and energy keep the earlier preset (os, ws, is)
+    if best is None:
+        raise refusal
     return best
 
 

@@ -21,7 +21,7 @@ from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
 from .schedule import RESIDENT_OPERANDS
-from .traffic import DramTraffic, Residency, dram_traffic, dram_traffic_stack, residency, stalled_cycles
+from .traffic import DramTraffic, Residency, dram_traffic, dram_traffic_stack, residency, stalled_cycles, too_small_buffer
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,9 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
             spilled = compute_cost(sub_table, preset, hw.rows, hw.cols, hw.cores, sub_room, True, **conventions)
             alternative = _run(sub_table, sub_res, hw, spilled, dram_traffic(sub_table, sub_res, sub_res.staging - spilled.psum_held))
             tiled = {key: out[key][:, overflow] for key in out}
-            spill = (tiled["psum_strategy"] == PSUM_TILED) & (
-                alternative["cycles"] * alternative["energy"] < tiled["cycles"] * tiled["energy"])
+            # Spilling is also taken where the tiled sums leave the schedule no room.
+            spill = (tiled["psum_strategy"] == PSUM_TILED) & alternative["feasible"] & (
+                (alternative["cycles"] * alternative["energy"] < tiled["cycles"] * tiled["energy"]) | ~tiled["feasible"])
             for key in out:
                 merged = np.array(out[key], copy=True)
                 merged[:, overflow] = np.where(spill, alternative[key], tiled[key])
@@ -77,6 +78,8 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     chosen = _choose(evaluations, presets, hw.dataflow)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
     columns["dataflow_code"] = np.take(np.array([DATAFLOW_CODES[p] for p in presets]), chosen)
+    if not columns["feasible"].all():
+        raise too_small_buffer(table, int(np.flatnonzero(~columns["feasible"].all(axis=0))[0]))
     return columns
 
 
@@ -198,12 +201,13 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCos
     out["dram_input_passes"] = traffic.input_passes
     out["dram_weight_passes"] = traffic.weight_passes
     out["dram_output_passes"] = traffic.output_passes
+    out["feasible"] = traffic.feasible
     out["dram_resident_code"] = traffic.resident
     out["buffer_footprint_words"] = np.rint(traffic.footprint).astype(np.int64) + cost.psum_held
     out["psum_waiting_words"] = cost.psum_waiting
     out["psum_chunks"] = cost.psum_chunks
     out["psum_strategy"] = np.where(cost.psum_waiting == 0, PSUM_NONE, np.where(
-        cost.psum_spill > 0, PSUM_SPILLED, np.where(cost.psum_chunks > 1, PSUM_TILED, PSUM_FITS)))
+        cost.psum_spill > 0, PSUM_SPILLED, np.where(cost.psum_overflow, PSUM_TILED, PSUM_FITS)))
     # Memory-bound: moving the layer's DRAM data takes longer than computing it.
     out["memory_bound"] = (read_bytes + write_bytes) / hw.bandwidth > cost.cycles
     gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
@@ -233,7 +237,8 @@ def _bytes_float(words, word_bits) -> np.ndarray:
 def _choose(evaluations: list[dict], presets, dataflow_code: np.ndarray) -> np.ndarray:
     """Index into ``presets`` per configuration and layer: the configured preset, or for
     ``best`` the one with the fewest cycles (ties: least energy, then the earlier preset)."""
-    cycles = np.stack([e["cycles"] for e in evaluations])
+    # A preset whose tiles cannot fit is no candidate of ``best``.
+    cycles = np.stack([np.where(e["feasible"], e["cycles"].astype(np.float64), np.inf) for e in evaluations])
     energy = np.stack([e["energy"] for e in evaluations])
     best = np.zeros(cycles.shape[1:], dtype=np.int64)
     for i in range(1, len(evaluations)):

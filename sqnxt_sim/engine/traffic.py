@@ -65,6 +65,7 @@ class DramTraffic:
     footprint: np.ndarray  # words of buffer one step's tiles take
     input_resident: np.ndarray
     output_resident: np.ndarray
+    feasible: np.ndarray  # bool: the finest tiles fit (else the other numbers mean nothing)
 
 
 def residency(table: LayerTable, plan: ActivationPlan, capacity_words, activation_share) -> Residency:
@@ -91,7 +92,7 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
     read = {"ifmap": np.where(mac, 0.0, res.streamed_input), "filter": zero, "psum": zero}
     write = {"ifmap": zero, "filter": zero, "psum": np.where(mac, 0.0, res.writes)}
     ones = np.ones(shape)
-    fields = {"input_passes": ones, "weight_passes": ones, "output_passes": ones,
+    fields = {"input_passes": ones, "weight_passes": ones, "output_passes": ones, "feasible": np.ones(shape, dtype=bool),
               "resident": np.full(shape, NO_SCHEDULE, dtype=np.int64), "first_load": zero, "last_write": zero, "footprint": zero}
     config, layer = np.nonzero(mac)
     if layer.size:
@@ -112,11 +113,7 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
                          input_words=res.streamed_input[config[first], at] / groups,
                          weight_words=f * c * r * s, output_words=res.writes[config[first], at] / groups)
         plan = cached_schedule(dims, capacities[capacity_id.reshape(-1)[first]])
-        if not plan.feasible.all():
-            first = int(np.flatnonzero(~plan.feasible[inverse])[0])
-            raise InputError("--hw", "memory.global_buffer_kib",
-                             f"the buffer leaves too few words to stage one tile of layer '{table.names[layer[first]]}' "
-                             f"(one output row, one input channel); give it more buffer or a smaller activation_share")
+        fields["feasible"] = _put(np.ones(shape, dtype=bool), config, layer, plan.feasible[inverse])
         back = lambda values: values[inverse]
         read = {"ifmap": _put(read["ifmap"], config, layer, back(plan.input_read) * g),
                 "filter": _put(zero, config, layer, back(plan.weight_read) * g),
@@ -131,8 +128,14 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         input_passes=fields["input_passes"].astype(np.int64), weight_passes=fields["weight_passes"].astype(np.int64),
         output_passes=fields["output_passes"].astype(np.int64), resident=fields["resident"],
         first_load=fields["first_load"], last_write=fields["last_write"], footprint=fields["footprint"],
-        input_resident=res.input_resident, output_resident=res.output_resident,
+        input_resident=res.input_resident, output_resident=res.output_resident, feasible=fields["feasible"],
     )
+
+
+def too_small_buffer(table: LayerTable, layer: int) -> InputError:
+    return InputError("--hw", "memory.global_buffer_kib",
+                      f"the buffer leaves too few words to stage one tile of layer '{table.names[layer]}' "
+                      f"(one output row, one input channel); give it more buffer or a smaller activation_share")
 
 
 def dram_traffic_stack(table: LayerTable, res: Residency, capacities: list) -> list[DramTraffic]:
@@ -154,7 +157,7 @@ def dram_traffic_stack(table: LayerTable, res: Residency, capacities: list) -> l
         read={op: part(v, i) for op, v in traffic.read.items()}, write={op: part(v, i) for op, v in traffic.write.items()},
         **{name: part(getattr(traffic, name), i) for name in ("input_passes", "weight_passes", "output_passes", "resident",
                                                                "first_load", "last_write", "footprint", "input_resident",
-                                                               "output_resident")},
+                                                               "output_resident", "feasible")},
     ) for i in range(count)]
 
 
