@@ -42,8 +42,6 @@ RESIDENT_OPERANDS = ("input", "weights", "output")  # innermost K, P, C
 # zoo layer x batch (1, 4, 16) x buffer (4 to 512 KiB) cases, that one 4% more.
 OUTER_TILE_COUNTS = np.array([1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64, 128, 256, 1024, 4096],
                              dtype=np.float64)
-# Relevant dimensions of each operand and the one it does not depend on.
-IRRELEVANT = {"weights": P, "input": K, "output": C}
 
 
 @dataclass(frozen=True)
@@ -85,11 +83,14 @@ class Schedule:
 
 # One column per candidate: every order with every outer tile count.
 _ORDER_OF_COLUMN = np.repeat(np.array(ORDERS), len(OUTER_TILE_COUNTS), axis=0)  # (candidates, 3)
-_COUNT = np.tile(OUTER_TILE_COUNTS, len(ORDERS))[None, :]
-_OUTER, _MIDDLE, _INNER = (_ORDER_OF_COLUMN[:, i][None, :] for i in range(3))
 _POSITION = {dim: np.argmax(_ORDER_OF_COLUMN == dim, axis=1)[None, :] for dim in (K, P, C)}
-_IS_OUTER, _IS_MIDDLE, _IS_INNER = ({dim: where == dim for dim in (K, P, C)} for where in (_OUTER, _MIDDLE, _INNER))
-_RESIDENT_OF_COLUMN = _INNER[0].astype(np.int64)
+_P_INNERMOST = _ORDER_OF_COLUMN[:, 2][None, :] == P
+_RESIDENT_OF_COLUMN = _ORDER_OF_COLUMN[:, 2].astype(np.int64)
+
+
+def _window(d, rows):
+    """Input rows under a band of ``rows`` output rows (at most the input's height)."""
+    return np.minimum(d["h"], (rows - 1) * d["stride"] + d["r"])
 
 
 def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
@@ -97,18 +98,13 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
     Every candidate is a column of (pairs, candidates) arrays: no loop over layers."""
     d = {name: np.asarray(getattr(dims, name), dtype=np.float64)[:, None] for name in LayerDims.__dataclass_fields__}
     cap = np.asarray(capacity, dtype=np.float64)[:, None]
-    has_in = d["input_words"] > 0
-    has_out = d["output_words"] > 0
-    is_in = has_in.astype(np.float64)  # 0/1 factors: an operand on chip takes no staging room
-    is_out = has_out.astype(np.float64)
+    is_in = (d["input_words"] > 0).astype(np.float64)  # 0/1 factors: an operand on chip takes no staging room
+    is_out = (d["output_words"] > 0).astype(np.float64)
     f, c, n, p, q, r, s, stride, h, w = (d[k] for k in ("f", "c", "n", "p", "q", "r", "s", "stride", "h", "w"))
     rs = r * s
 
-    def window(rows):  # input rows under a band of output rows
-        return np.minimum(h, (rows - 1) * stride + r)
-
     # Tiles start at the finest; each order block then sets its outer and middle loops.
-    shape = (cap.shape[0], _COUNT.shape[1])
+    shape = (cap.shape[0], len(_ORDER_OF_COLUMN))
     kt, ct, b, u = (np.ones(shape) for _ in range(4))
     per_order = len(OUTER_TILE_COUNTS)
     counts = OUTER_TILE_COUNTS[None, :]
@@ -126,9 +122,9 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
         # Middle loop: the largest tile that still fits (the footprint is linear in it).
         kb, cb, bb, ub = kt[:, cols], ct[:, cols], b[:, cols], u[:, cols]
         if middle == K:
-            kt[:, cols] = np.clip(np.floor((cap - bb * cb * w * window(ub) * is_in) / (cb * rs + bb * ub * q * is_out)), 0, f)
+            kt[:, cols] = np.clip(np.floor((cap - bb * cb * w * _window(d, ub) * is_in) / (cb * rs + bb * ub * q * is_out)), 0, f)
         elif middle == C:
-            ct[:, cols] = np.clip(np.floor((cap - kb * bb * ub * q * is_out) / (kb * rs + bb * w * window(ub) * is_in)), 0, c)
+            ct[:, cols] = np.clip(np.floor((cap - kb * bb * ub * q * is_out) / (kb * rs + bb * w * _window(d, ub) * is_in)), 0, c)
         else:
             room = cap - kb * cb * rs
             images = np.floor(room / np.maximum(cb * w * h * is_in + kb * p * q * is_out, 1e-300))
@@ -142,7 +138,7 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
     for x in (kt, ct, b, u):
         np.maximum(x, 1.0, out=x)
     # Every candidate's traffic and exposure decide; the rest is worked out for the one taken.
-    tiles = _Tiles(d, kt, ct, b, u, _POSITION, _IS_INNER[P])
+    tiles = _Tiles(d, kt, ct, b, u, _POSITION, _P_INNERMOST)
     feasible &= tiles.footprint <= cap * (1 + 1e-12)
     traffic = np.where(feasible, tiles.traffic, np.inf)
     least = traffic.min(axis=1, keepdims=True)
@@ -152,7 +148,7 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
     pairs = np.arange(traffic.shape[0])
     flat = {name: value[:, 0] for name, value in d.items()}
     chosen = _Tiles(flat, kt[pairs, column], ct[pairs, column], b[pairs, column], u[pairs, column],
-                    {dim: position[0, column] for dim, position in _POSITION.items()}, _IS_INNER[P][0, column])
+                    {dim: position[0, column] for dim, position in _POSITION.items()}, _P_INNERMOST[0, column])
     return Schedule(
         input_read=chosen.input_read, weight_read=chosen.weight_read, psum_read=chosen.psum_read,
         output_write=chosen.output_write, input_passes=chosen.passes[K], weight_passes=chosen.passes[P],
@@ -170,7 +166,7 @@ class _Tiles:
         is_in = (d["input_words"] > 0).astype(np.float64)
         is_out = (d["output_words"] > 0)
         weight_tile = kt * ct * (r * s)
-        self.first_load = weight_tile + b * ct * w * np.minimum(h, (u - 1) * stride + r) * is_in
+        self.first_load = weight_tile + b * ct * w * _window(d, u) * is_in
         self.footprint = self.first_load + kt * b * u * q * is_out
         bands = np.ceil(p / u)
         images = np.ceil(n / b)

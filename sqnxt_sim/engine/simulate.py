@@ -114,9 +114,9 @@ def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: Hardwa
 
 PSUM_NONE, PSUM_FITS, PSUM_TILED, PSUM_SPILLED = range(4)  # the psum_strategy column
 PSUM_STRATEGIES = ("none", "fits", "tiled", "spilled")
-PSUM_ROOM_SHARE = 0.5  # of the staging buffer, the most the array's waiting partial sums may take
-# Waiting partial sums that would overflow their room are either tiled or spilled, per layer
-# whichever has the smaller energy-delay product (docs/model.md, "Waiting partial sums").
+# Of the staging buffer, the most the array's waiting partial sums may take; beyond it they are
+# tiled or spilled, per layer whichever has the smaller energy-delay product (docs/model.md).
+PSUM_ROOM_SHARE = 0.5
 
 
 def _compute_cost_per_array(table: LayerTable, preset, hw: HardwareArrays, room, conventions) -> ComputeCost:
@@ -139,11 +139,12 @@ def _compute_cost_per_array(table: LayerTable, preset, hw: HardwareArrays, room,
 
 def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCost, traffic: DramTraffic) -> dict:
     """Every per-layer column of one preset, given its compute cost and its DRAM traffic."""
-    traffic.read["psum"] = traffic.read["psum"] + cost.psum_spill
-    traffic.write["psum"] = traffic.write["psum"] + cost.psum_spill
+    # Spilled partial sums go to DRAM and come back, on top of the schedule's traffic.
+    dram_read = {**traffic.read, "psum": traffic.read["psum"] + cost.psum_spill}
+    dram_write = {**traffic.write, "psum": traffic.write["psum"] + cost.psum_spill}
     # Each operand column is rounded up to whole bytes; the totals are their sums.
-    read_by_operand = {op: _bytes(words, hw.word_bits) for op, words in traffic.read.items()}
-    write_by_operand = {op: _bytes(words, hw.word_bits) for op, words in traffic.write.items()}
+    read_by_operand = {op: _bytes(words, hw.word_bits) for op, words in dram_read.items()}
+    write_by_operand = {op: _bytes(words, hw.word_bits) for op, words in dram_write.items()}
     read_bytes = sum(read_by_operand.values())
     write_bytes = sum(write_by_operand.values())
     # MAC layers: the schedule's first tiles and last outputs; vector layers stream in steps.
@@ -180,8 +181,8 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCos
     out["split_by_pixels"] = cost.split_by_pixels
     out["busiest_core_utilization"] = np.where(cycles > 0, cost.busiest_core_macs / np.maximum(cycles * hw.pes, 1), 0.0)
     # DRAM fills are written into the buffer, write-backs are read out of it.
-    gb_read = {op: cost.counts["gb_read"][op] + traffic.write[op] for op in cost.counts["gb_read"]}
-    gb_write = {op: cost.counts["gb_write"][op] + traffic.read[op] for op in cost.counts["gb_write"]}
+    gb_read = {op: cost.counts["gb_read"][op] + dram_write[op] for op in cost.counts["gb_read"]}
+    gb_write = {op: cost.counts["gb_write"][op] + dram_read[op] for op in cost.counts["gb_write"]}
     # Pooling and add read their inputs from the buffer and write their outputs to it.
     vector_layer = ~table.has_macs & (table.elementwise_ops > 0)
     gb_read["ifmap"] = gb_read["ifmap"] + np.where(vector_layer, table.input_words, 0)
@@ -189,7 +190,7 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCos
     for op in gb_read:
         out[f"gb_read_{op}_words"] = gb_read[op]
         out[f"gb_write_{op}_words"] = gb_write[op]
-    for op in traffic.read:
+    for op in dram_read:
         out[f"dram_read_{op}_bytes"] = read_by_operand[op]
         out[f"dram_write_{op}_bytes"] = write_by_operand[op]
     out["gb_read_words"] = sum(gb_read.values())
@@ -211,7 +212,7 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCos
     # Memory-bound: moving the layer's DRAM data takes longer than computing it.
     out["memory_bound"] = (read_bytes + write_bytes) / hw.bandwidth > cost.cycles
     gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
-    dram = {op: traffic.read[op] + traffic.write[op] for op in traffic.read}
+    dram = {op: dram_read[op] + dram_write[op] for op in dram_read}
     energy = energy_by_level(hw, table.macs + table.elementwise_ops, cost.counts["register_file"], cost.counts["inter_pe"], gb, dram)
     total = 0
     for level in LEVELS:

@@ -101,9 +101,10 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         # once. Integer keys keep this a 1-D unique, fast over a sweep chunk's pairs.
         shapes, shape_id = table.group_shapes
         capacities, capacity_id = np.unique(capacity[config, layer], return_inverse=True)
+        capacity_id = np.reshape(capacity_id, -1)
         streamed = res.streamed_input[config, layer] > 0
         written = res.writes[config, layer] > 0
-        key = (capacity_id.reshape(-1) * len(shapes) + shape_id[layer]) * 4 + streamed * 2 + written
+        key = (capacity_id * len(shapes) + shape_id[layer]) * 4 + streamed * 2 + written
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = np.reshape(inverse, -1)
         at = layer[first]
@@ -112,7 +113,7 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         dims = LayerDims(f=f, c=c, n=n, p=p, q=q, r=r, s=s, stride=stride, h=h, w=w,
                          input_words=res.streamed_input[config[first], at] / groups,
                          weight_words=f * c * r * s, output_words=res.writes[config[first], at] / groups)
-        plan = cached_schedule(dims, capacities[capacity_id.reshape(-1)[first]])
+        plan = cached_schedule(dims, capacities[capacity_id[first]])
         fields["feasible"] = _put(np.ones(shape, dtype=bool), config, layer, plan.feasible[inverse])
         back = lambda values: values[inverse]
         read = {"ifmap": _put(read["ifmap"], config, layer, back(plan.input_read) * g),
