@@ -72,7 +72,7 @@ def main() -> None:
     results["evaluate_one_config_ms"] = median_seconds(lambda: evaluate(workload, arrays), repeats) * 1e3
     results["simulate_with_report_rows_ms"] = median_seconds(lambda: simulate(workload, hw), repeats) * 1e3
 
-    from sqnxt_sim.engine.reference import reference_simulate
+    from tests.oracle.reference import reference_simulate
 
     per_layer = median_seconds(lambda: reference_simulate(network, hw), max(3, repeats // 3))
     results["per_layer_reference_ms"] = per_layer * 1e3

@@ -174,7 +174,7 @@ def network_mode(args, module) -> int:
     from sqnxt_sim import load_network, resolve_hardware, simulate
 
     network, hardware = load_network(args.network), resolve_hardware(args.hardware)
-    dataflow = hardware.dataflow.value
+    dataflow = hardware.dataflow
     if hardware.cores != 1 or dataflow not in module.DATAFLOWS:
         sys.exit("network mode needs a single-core os/ws/is hardware config")
     rows, cols = hardware.pe_array.rows, hardware.pe_array.cols

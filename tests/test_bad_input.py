@@ -305,7 +305,7 @@ def test_file_name_too_long(tmp_path):
         (hw_text(pe_array={"rows": 8.5, "cols": 8}), ["pe_array.rows", "integer"]),
         (hw_text(pe_array=[8, 8]), ["pe_array", "must be a mapping"]),
         (hw_text(cores="two"), ["cores", "integer"]),
-        (hw_text(dataflow="diagonal"), ["dataflow", "'os', 'ws', 'is' or 'best'"]),
+        (hw_text(dataflow="diagonal"), ["dataflow", "choose one of os, ws, is"]),
         (hw_text(dataflow=None), ["dataflow"]),
         (hw_text(energy={"dram": -1}), ["energy.dram", "greater than or equal to 0"]),
         (hw_text(energy={"mac": True}), ["energy.mac", "not true/false"]),

@@ -77,7 +77,7 @@ def test_bad_names_end_in_one_line_and_status_2(args, words):
         ("pe_array: [32, 32\n", "not valid YAML"),
         ("", "file is empty"),
         ("- 1\n- 2\n", "top level must be a mapping"),
-        ("pe_array: {rows: 8, cols: 8}\ndataflow: diagonal\n", "dataflow: Input should be"),
+        ("pe_array: {rows: 8, cols: 8}\ndataflow: diagonal\n", "dataflow: unknown dataflow"),
         ("pe_array: {rows: 8, cols: 8}\nenergy: {dram: -1}\n", "energy.dram"),
     ],
 )

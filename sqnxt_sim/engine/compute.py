@@ -18,11 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..hardware.config import Dataflow
-from .dataflow import FoldCost, fold_cost, waiting_partial_sums
+from .dataflows.base import LEVEL_TABLES, ArrayShape, Conventions, DataflowModel, Geometry, MappingCost
 from .layer_table import LayerTable
-
-LEVEL_TABLES = ("gb_read", "gb_write", "inter_pe", "register_file")
 
 
 @dataclass(frozen=True)
@@ -51,24 +48,25 @@ class ComputeCost:
     psum_chunks: np.ndarray  # the streamed dimension runs in this many chunks (1: not tiled)
     psum_spill: np.ndarray  # words of partial sums sent to DRAM and read back (each way)
     psum_overflow: np.ndarray  # bool: what waits is more than its room (tiled, possibly in 1 chunk, or spilled)
+    feasible: np.ndarray  # bool: the dataflow can map the layer on this array (scratchpads large enough)
 
 
-def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_room=np.inf, spill_psums=False,
-                 rf_per_mac=False, load_drain_hops=True) -> ComputeCost:
+def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, cores, psum_room=np.inf,
+                 spill_psums=False, conventions: Conventions = Conventions()) -> ComputeCost:
     """``psum_room``: words of buffer the waiting partial sums may take. When they need more,
     the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM."""
-    m, d, f, g = table.pixels, table.reduction, table.filters_per_group, table.g
-    by_channels = _pieces_by_channels(m, d, f, g, cores)
-    by_pixels = _pieces_by_pixels(m, d, f, g, cores)
+    layer = table.geometry
+    by_channels = _pieces_by_channels(layer, cores)
+    by_pixels = _pieces_by_pixels(dataflow, layer, cores)
     # Chunks are counted on the layer's (one group's) streamed dimension, the same for every core.
-    stream_length = m if dataflow is Dataflow.WS else f
-    options = (dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops, stream_length)
+    options = (dataflow, array, psum_room, spill_psums, conventions, dataflow.stream_length(layer))
     chan = _evaluate(by_channels, *options)
     # One core: both splits are the whole layer.
     pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(by_pixels, *options)
     use_pixels = pix["cycles"] < chan["cycles"]
     pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
 
+    rows, cols = array.rows, array.cols
     pes = rows * cols
     ew_cycles = -(-table.elementwise_ops // (pes * cores))
     is_mac = table.has_macs
@@ -103,6 +101,7 @@ def compute_cost(table: LayerTable, dataflow: Dataflow, rows, cols, cores, psum_
         psum_chunks=np.where(is_mac, pick["psum_chunks"], 1) + zero,
         psum_spill=mac_only(pick["psum_spill"]) + zero,
         psum_overflow=np.where(is_mac, pick["psum_overflow"], False) & np.ones(zero.shape, dtype=bool),
+        feasible=np.where(is_mac, pick["feasible"], True) & np.ones(zero.shape, dtype=bool),
     )
 
 
@@ -120,26 +119,29 @@ def _share(total, cores):
     return extra, base + 1, cores - extra, base
 
 
-def _pieces_by_channels(m, d, f, g, cores):
-    whole_groups = g >= cores
-    n_big_g, big_g, n_small_g, small_g = _share(g, cores)
-    n_big_f, big_f, n_small_f, small_f = _share(f, cores)
-    big = (np.where(whole_groups, n_big_g, n_big_f), m, d, np.where(whole_groups, f, big_f), np.where(whole_groups, big_g, g))
-    small = (np.where(whole_groups, n_small_g, n_small_f), m, d, np.where(whole_groups, f, small_f), np.where(whole_groups, small_g, g))
-    return big, small
+def _pieces_by_channels(layer: Geometry, cores) -> list[tuple[np.ndarray, Geometry]]:
+    """Whole groups per core when there are at least as many groups as cores, else a slice
+    of every group's filters."""
+    whole_groups = layer.g >= cores
+    n_big_g, big_g, n_small_g, small_g = _share(layer.g, cores)
+    n_big_f, big_f, n_small_f, small_f = _share(layer.k, cores)
+    big = layer.with_(k=np.where(whole_groups, layer.k, big_f), g=np.where(whole_groups, big_g, layer.g))
+    small = layer.with_(k=np.where(whole_groups, layer.k, small_f), g=np.where(whole_groups, small_g, layer.g))
+    return [(np.where(whole_groups, n_big_g, n_big_f), big), (np.where(whole_groups, n_small_g, n_small_f), small)]
 
 
-def _pieces_by_pixels(m, d, f, g, cores):
-    n_big, big_m, n_small, small_m = _share(m, cores)
-    return (n_big, big_m, d, f, g), (n_small, small_m, d, f, g)
+def _pieces_by_pixels(dataflow: DataflowModel, layer: Geometry, cores) -> list[tuple[np.ndarray, Geometry]]:
+    n_big, big, n_small, small = _share(dataflow.pixel_units(layer), cores)
+    return [(n_big, dataflow.with_pixel_units(layer, big)), (n_small, dataflow.with_pixel_units(layer, small))]
 
 
-def _evaluate(pieces, dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, load_drain_hops, stream_length):
+def _evaluate(pieces, dataflow: DataflowModel, array: ArrayShape, psum_room, spill_psums, conventions, stream_length):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
-    pes = np.multiply(rows, cols, dtype=np.float64)  # PE-cycle sums are float64: no int64 wrap-around
-    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0, "busiest_macs": 0}
+    pes = array.pes  # PE-cycle sums are float64: no int64 wrap-around
+    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0,
+           "busiest_macs": 0, "feasible": True}
     # The cores share the buffer: their waiting partial sums add up.
-    waiting = sum(n_cores * waiting_partial_sums(dataflow, m, d, f, rows, cols) for n_cores, m, d, f, _ in pieces)
+    waiting = sum(n_cores * dataflow.waiting_partial_sums(piece, array) for n_cores, piece in pieces)
     room = np.maximum(np.asarray(psum_room, dtype=np.float64), 1.0)
     overflow = waiting > room
     chunks = np.where(overflow & ~np.asarray(spill_psums), np.minimum(np.ceil(waiting / room), np.maximum(stream_length, 1)),
@@ -152,25 +154,22 @@ def _evaluate(pieces, dataflow, rows, cols, psum_room, spill_psums, rf_per_mac, 
     out["psum_spill"] = 0
     for level in LEVEL_TABLES:
         out[level] = {}
-    out["piece_cores"] = [n_cores for n_cores, *_ in pieces]
-    out["piece_macs"] = [g * m * d * f for _, m, d, f, g in pieces]
-    for n_cores, m, d, f, g in pieces:
-        cost: FoldCost = fold_cost(dataflow, m, d, f, g, rows, cols, chunks, rf_per_mac, load_drain_hops)
+    out["piece_cores"] = [n_cores for n_cores, _ in pieces]
+    out["piece_macs"] = [piece.macs for _, piece in pieces]
+    for n_cores, piece in pieces:
+        cost: MappingCost = dataflow.cost(piece, array, chunks, conventions)
         present = n_cores > 0
-        macs = g * m * d * f
-        runs = np.where(macs > 0, g * cost.row_folds * cost.col_folds, 0)  # a core given nothing runs no fold
-        stream = n_cores * runs * cost.stream * pes
-        # Share of the array a dimension smaller than the array leaves unused in every fold.
-        reach = np.minimum(cost.spatial_rows, rows) * np.minimum(cost.spatial_cols, cols) / pes
+        macs = piece.macs
         out["busy"] = out["busy"] + n_cores * cost.cycles * pes
-        out["fill"] = out["fill"] + n_cores * runs * cost.fill * pes
-        out["stream"] = out["stream"] + stream
-        out["all_folds"] = out["all_folds"] + n_cores * runs
-        out["small"] = out["small"] + stream * (1 - reach)
-        out["fold"] = out["fold"] + stream * reach - n_cores * macs
+        out["fill"] = out["fill"] + n_cores * cost.fill_cycles * pes
+        out["stream"] = out["stream"] + n_cores * cost.streaming
+        out["all_folds"] = out["all_folds"] + n_cores * cost.runs
+        out["small"] = out["small"] + n_cores * (cost.streaming - cost.mapped)
+        out["fold"] = out["fold"] + n_cores * cost.mapped - n_cores * macs
+        out["feasible"] = out["feasible"] & (~present | (macs == 0) | cost.feasible)
         # The busiest core: the longest; among equally long ones, the one doing the most MACs.
         longer = present & ((cost.cycles > out["cycles"]) | ((cost.cycles == out["cycles"]) & (macs >= out["busiest_macs"])))
-        out["folds"] = np.where(longer, cost.row_folds * cost.col_folds, out["folds"])
+        out["folds"] = np.where(longer, cost.folds, out["folds"])
         out["busiest_macs"] = np.where(longer, macs, out["busiest_macs"])
         out["cycles"] = np.where(longer, cost.cycles, out["cycles"])
         for level in LEVEL_TABLES:

@@ -13,18 +13,21 @@ if TYPE_CHECKING:
 LEVELS = ("mac", "register_file", "inter_pe", "global_buffer", "dram")
 
 
-def energy_by_level(costs: "HardwareArrays", compute_ops, rf: dict, inter_pe: dict, gb: dict, dram: dict) -> dict[str, dict[str, np.ndarray]]:
+def energy_by_level(costs: "HardwareArrays", inter_pe_cost, compute_ops, rf: dict, inter_pe: dict, gb: dict,
+                    dram: dict) -> dict[str, dict[str, np.ndarray]]:
     """Energy of each level, split by operand (``compute`` for the MAC/ALU level).
 
     ``costs`` has one attribute per level (mac, register_file, ...): (configs, 1) columns of
     HardwareArrays, from hardware.energy.access_costs.
 
-    ``gb`` and ``dram`` hold words read plus written per operand.
+    ``inter_pe_cost``: the price of one inter-PE transfer on the dataflow's interconnect
+    (a systolic hop or a multicast delivery). ``gb`` and ``dram`` hold words read plus
+    written per operand.
     """
     return {
         "mac": {"compute": compute_ops * costs.mac},
         "register_file": {op: words * costs.register_file for op, words in rf.items()},
-        "inter_pe": {op: words * costs.inter_pe for op, words in inter_pe.items()},
+        "inter_pe": {op: words * inter_pe_cost for op, words in inter_pe.items()},
         "global_buffer": {op: words * costs.global_buffer for op, words in gb.items()},
         "dram": {op: words * costs.dram for op, words in dram.items()},
     }

@@ -11,11 +11,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..hardware.config import Dataflow, Hardware
+from ..hardware.config import Hardware
 from ..hardware.energy import access_costs
-from .dataflow import PRESETS
-
-DATAFLOW_CODES = {Dataflow.OS: 0, Dataflow.WS: 1, Dataflow.IS: 2, Dataflow.BEST: 3}
+from . import dataflows
+from .dataflows.base import ArrayShape
 
 
 @dataclass(frozen=True)
@@ -28,10 +27,15 @@ class HardwareArrays:
     buffer_words: np.ndarray
     activation_share: np.ndarray  # of the buffer, for activations kept on chip
     clock_mhz: np.ndarray
-    dataflow: np.ndarray  # DATAFLOW_CODES
+    dataflow: np.ndarray  # dataflows.code
+    candidates: np.ndarray  # bool (configs, registered dataflows): what this config may run
+    spad_ifmap: np.ndarray  # scratchpad words per PE, by operand
+    spad_filter: np.ndarray
+    spad_psum: np.ndarray
     mac: np.ndarray  # energy per access, by level
     register_file: np.ndarray
-    inter_pe: np.ndarray
+    inter_pe: np.ndarray  # a systolic neighbour hop
+    multicast: np.ndarray  # a delivery over a multicast bus
     global_buffer: np.ndarray
     dram: np.ndarray
     rf_per_mac: np.ndarray  # bool: the legacy convention, an RF read per operand per MAC
@@ -45,11 +49,14 @@ class HardwareArrays:
     def chip_pes(self) -> np.ndarray:
         return self.pes * self.cores
 
-    def presets_needed(self) -> tuple[Dataflow, ...]:
-        codes = set(self.dataflow.ravel().tolist()) if self.dataflow.size <= 64 else set(np.unique(self.dataflow).tolist())
-        if DATAFLOW_CODES[Dataflow.BEST] in codes:
-            return PRESETS
-        return tuple(p for p in PRESETS if DATAFLOW_CODES[p] in codes)
+    @property
+    def array(self) -> ArrayShape:
+        return ArrayShape(self.rows, self.cols, self.spad_ifmap, self.spad_filter, self.spad_psum)
+
+    def dataflows_needed(self) -> tuple[str, ...]:
+        """Registered dataflows some configuration may run, in registry order."""
+        used = self.candidates.any(axis=0)
+        return tuple(name for name, needed in zip(dataflows.names(), used.tolist()) if needed)
 
 
 def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
@@ -57,6 +64,7 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         return np.array(list(values), dtype=dtype).reshape(-1, 1)
 
     costs = [access_costs(h) for h in configs]
+    spads = [h.memory.scratchpad_words(h.word_bits) for h in configs]
     return HardwareArrays(
         rows=column((h.pe_array.rows for h in configs), np.int64),
         cols=column((h.pe_array.cols for h in configs), np.int64),
@@ -66,10 +74,15 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         buffer_words=column((h.memory.global_buffer_kib * 1024 * 8 / h.word_bits for h in configs), float),
         activation_share=column((h.memory.activation_share for h in configs), float),
         clock_mhz=column((h.clock_mhz for h in configs), float),
-        dataflow=column((DATAFLOW_CODES[h.dataflow] for h in configs), np.int64),
+        dataflow=column((dataflows.code(h.dataflow) for h in configs), np.int64),
+        candidates=np.array([[name in h.candidates for name in dataflows.names()] for h in configs], dtype=bool),
+        spad_ifmap=column((s["ifmap"] for s in spads), np.int64),
+        spad_filter=column((s["filter"] for s in spads), np.int64),
+        spad_psum=column((s["psum"] for s in spads), np.int64),
         mac=column((c.mac for c in costs), float),
         register_file=column((c.register_file for c in costs), float),
-        inter_pe=column((c.inter_pe_hop for c in costs), float),  # the presets move data by neighbour hops
+        inter_pe=column((c.inter_pe_hop for c in costs), float),
+        multicast=column((c.multicast for c in costs), float),
         global_buffer=column((c.global_buffer for c in costs), float),
         dram=column((c.dram for c in costs), float),
         rf_per_mac=column((c.rf_per_mac for c in costs), bool),

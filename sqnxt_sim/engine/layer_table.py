@@ -12,6 +12,7 @@ from functools import cached_property
 import numpy as np
 
 from ..workload.graph import Network
+from .dataflows.base import Geometry
 from ..workload.layer import Op
 
 
@@ -30,6 +31,7 @@ class LayerTable:
     r: np.ndarray
     s: np.ndarray
     stride: np.ndarray  # vertical stride (bands of output rows)
+    stride_w: np.ndarray  # horizontal stride
     h: np.ndarray  # input height and width
     w: np.ndarray
     macs: np.ndarray
@@ -73,6 +75,12 @@ class LayerTable:
     def filters_per_group(self) -> np.ndarray:
         return self.k // self.g
 
+    @cached_property
+    def geometry(self) -> Geometry:
+        """The whole layer as dataflows see it (one group's loop bounds)."""
+        return Geometry(n=self.n, k=self.filters_per_group, c=self.c, g=self.g, p=self.p, q=self.q, r=self.r, s=self.s,
+                        stride_h=self.stride, stride_w=self.stride_w, pixels=self.pixels)
+
 
 def layer_table(network: Network) -> LayerTable:
     layers = network.layers
@@ -94,6 +102,7 @@ def layer_table(network: Network) -> LayerTable:
         r=column(layer.r for layer in layers),
         s=column(layer.s for layer in layers),
         stride=column(layer.stride_h for layer in layers),
+        stride_w=column(layer.stride_w for layer in layers),
         h=column(layer.h for layer in layers),
         w=column(layer.w for layer in layers),
         macs=column(layer.macs for layer in layers),

@@ -11,12 +11,14 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ..hardware.config import Dataflow, Hardware
-from ..workload.graph import Network
-from .compute import ComputeCost, compute_cost
+from ..hardware.config import Hardware
 from ..hardware.energy import access_costs
+from ..workload.graph import Network
+from . import dataflows
+from .compute import ComputeCost, compute_cost
+from .dataflows.base import ArrayShape, Conventions, DataflowModel
 from .energy import LEVELS, energy_by_level
-from .hardware_arrays import DATAFLOW_CODES, HardwareArrays, hardware_arrays
+from .hardware_arrays import HardwareArrays, hardware_arrays
 from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
@@ -49,23 +51,23 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     """Per-layer columns, each of shape (configurations, layers)."""
     table = workload.table
     res = residency(table, workload.plan, hw.buffer_words, hw.activation_share)
-    presets = hw.presets_needed()
+    presets = [dataflows.model(name) for name in hw.dataflows_needed()]
     room = res.staging * PSUM_ROOM_SHARE
-    conventions = {"rf_per_mac": hw.rf_per_mac, "load_drain_hops": hw.load_drain_hops}
+    conventions = Conventions(hw.rf_per_mac, hw.load_drain_hops)
     costs = [_compute_cost_per_array(table, preset, hw, room, conventions) for preset in presets]
     # One schedule for every preset's capacity at once.
     traffics = dram_traffic_stack(table, res, [res.staging - cost.psum_held for cost in costs])
     evaluations = []
     for preset, cost, traffic in zip(presets, costs, traffics):
-        out = _run(table, res, hw, cost, traffic)
+        out = _run(table, res, hw, preset, cost, traffic)
         overflow = np.flatnonzero((out["psum_strategy"] == PSUM_TILED).any(axis=0))
         if overflow.size:
             # The few layers whose waiting sums overflow are run again with the sums spilled;
             # each keeps whichever of the two has the smaller energy-delay product.
             sub_table, sub_res = table.take(overflow), res.take(overflow)
             sub_room = room if np.ndim(room) < 2 or np.shape(room)[-1] == 1 else room[:, overflow]
-            spilled = compute_cost(sub_table, preset, hw.rows, hw.cols, hw.cores, sub_room, True, **conventions)
-            alternative = _run(sub_table, sub_res, hw, spilled, dram_traffic(sub_table, sub_res, sub_res.staging - spilled.psum_held))
+            spilled = compute_cost(sub_table, preset, hw.array, hw.cores, sub_room, True, conventions)
+            alternative = _run(sub_table, sub_res, hw, preset, spilled, dram_traffic(sub_table, sub_res, sub_res.staging - spilled.psum_held))
             tiled = {key: out[key][:, overflow] for key in out}
             # Spilling is also taken where the tiled sums leave the schedule no room.
             spill = (tiled["psum_strategy"] == PSUM_TILED) & alternative["feasible"] & (
@@ -75,9 +77,9 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
                 merged[:, overflow] = np.where(spill, alternative[key], tiled[key])
                 out[key] = merged
         evaluations.append(out)
-    chosen = _choose(evaluations, presets, hw.dataflow)
+    chosen = _choose(evaluations, presets, hw)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
-    columns["dataflow_code"] = np.take(np.array([DATAFLOW_CODES[p] for p in presets]), chosen)
+    columns["dataflow_code"] = np.take(np.array([dataflows.code(p.name) for p in presets]), chosen)
     if not columns["feasible"].all():
         raise too_small_buffer(table, int(np.flatnonzero(~columns["feasible"].all(axis=0))[0]))
     return columns
@@ -119,26 +121,29 @@ PSUM_STRATEGIES = ("none", "fits", "tiled", "spilled")
 PSUM_ROOM_SHARE = 0.5
 
 
-def _compute_cost_per_array(table: LayerTable, preset, hw: HardwareArrays, room, conventions) -> ComputeCost:
-    """compute_cost once per distinct array (rows, cols, cores, partial-sum room, conventions):
-    a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
-    keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (hw.rows.shape[0], 1)) for x in
-                           (hw.rows, hw.cols, hw.cores, room, conventions["rf_per_mac"], conventions["load_drain_hops"])],
-                          axis=1)
+def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: HardwareArrays, room,
+                            conventions: Conventions) -> ComputeCost:
+    """compute_cost once per distinct array (shape, scratchpads, cores, partial-sum room,
+    conventions): a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
+    parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.cores, room,
+             conventions.rf_per_mac, conventions.load_drain_hops)
+    keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (hw.rows.shape[0], 1)) for x in parts], axis=1)
     unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     if len(unique) == len(keys):
-        return compute_cost(table, preset, hw.rows, hw.cols, hw.cores, room, False, **conventions)
+        return compute_cost(table, preset, hw.array, hw.cores, room, False, conventions)
     pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
-    cost = compute_cost(table, preset, pick(hw.rows), pick(hw.cols), pick(hw.cores), pick(room), False,
-                        **{name: pick(value) for name, value in conventions.items()})
+    array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum)))
+    cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), False,
+                        Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)))
     inverse = np.reshape(inverse, -1)
     spread = lambda x: x[inverse] if np.ndim(x) == 2 and np.shape(x)[0] == len(unique) else x
     return replace(cost, **{f.name: spread(getattr(cost, f.name)) for f in fields(cost) if f.name != "counts"},
                    counts={level: {op: spread(v) for op, v in table_.items()} for level, table_ in cost.counts.items()})
 
 
-def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCost, traffic: DramTraffic) -> dict:
-    """Every per-layer column of one preset, given its compute cost and its DRAM traffic."""
+def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: DataflowModel, cost: ComputeCost,
+         traffic: DramTraffic) -> dict:
+    """Every per-layer column of one dataflow, given its compute cost and its DRAM traffic."""
     # Spilled partial sums go to DRAM and come back, on top of the schedule's traffic.
     dram_read = {**traffic.read, "psum": traffic.read["psum"] + cost.psum_spill}
     dram_write = {**traffic.write, "psum": traffic.write["psum"] + cost.psum_spill}
@@ -202,7 +207,7 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCos
     out["dram_input_passes"] = traffic.input_passes
     out["dram_weight_passes"] = traffic.weight_passes
     out["dram_output_passes"] = traffic.output_passes
-    out["feasible"] = traffic.feasible
+    out["feasible"] = traffic.feasible & cost.feasible
     out["dram_resident_code"] = traffic.resident
     out["buffer_footprint_words"] = np.rint(traffic.footprint).astype(np.int64) + cost.psum_held
     out["psum_waiting_words"] = cost.psum_waiting
@@ -213,7 +218,9 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, cost: ComputeCos
     out["memory_bound"] = (read_bytes + write_bytes) / hw.bandwidth > cost.cycles
     gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
     dram = {op: dram_read[op] + dram_write[op] for op in dram_read}
-    energy = energy_by_level(hw, table.macs + table.elementwise_ops, cost.counts["register_file"], cost.counts["inter_pe"], gb, dram)
+    hop_cost = hw.multicast if preset.interconnect == "multicast" else hw.inter_pe
+    energy = energy_by_level(hw, hop_cost, table.macs + table.elementwise_ops, cost.counts["register_file"],
+                             cost.counts["inter_pe"], gb, dram)
     total = 0
     for level in LEVELS:
         level_sum = sum(energy[level].values())
@@ -235,22 +242,23 @@ def _bytes_float(words, word_bits) -> np.ndarray:
     return np.asarray(words, dtype=np.float64) * word_bits / 8
 
 
-def _choose(evaluations: list[dict], presets, dataflow_code: np.ndarray) -> np.ndarray:
-    """Index into ``presets`` per configuration and layer: the configured preset, or for
-    ``best`` the one with the fewest cycles (ties: least energy, then the earlier preset)."""
-    # A preset whose tiles cannot fit is no candidate of ``best``.
-    cycles = np.stack([np.where(e["feasible"], e["cycles"].astype(np.float64), np.inf) for e in evaluations])
-    energy = np.stack([e["energy"] for e in evaluations])
-    best = np.zeros(cycles.shape[1:], dtype=np.int64)
+def _choose(evaluations: list[dict], presets: list[DataflowModel], hw: HardwareArrays) -> np.ndarray:
+    """Index into ``presets`` per configuration and layer: among the dataflows a configuration
+    may run (its own, or every candidate of ``best``), the one with the fewest cycles (ties:
+    least energy, then the earlier one). A dataflow whose tiles cannot fit is chosen only when
+    no candidate fits (the caller then refuses the config)."""
+    allowed = [hw.candidates[:, [dataflows.code(p.name)]] for p in presets]
+    cycles = [np.where(ok, np.where(e["feasible"], e["cycles"].astype(np.float64), np.finfo(np.float64).max), np.inf)
+              for ok, e in zip(allowed, evaluations)]
+    best = np.zeros(np.shape(cycles[0]), dtype=np.int64)
+    current_cycles, current_energy = cycles[0], evaluations[0]["energy"]
     for i in range(1, len(evaluations)):
-        current_cycles = np.take_along_axis(cycles, best[None], 0)[0]
-        current_energy = np.take_along_axis(energy, best[None], 0)[0]
-        better = (cycles[i] < current_cycles) | ((cycles[i] == current_cycles) & (energy[i] < current_energy))
+        energy = evaluations[i]["energy"]
+        better = (cycles[i] < current_cycles) | ((cycles[i] == current_cycles) & (energy < current_energy) & allowed[i])
         best = np.where(better, i, best)
-    fixed = np.full(best.shape, 0)
-    for i, preset in enumerate(presets):
-        fixed = np.where(dataflow_code == DATAFLOW_CODES[preset], i, fixed)
-    return np.where(dataflow_code == DATAFLOW_CODES[Dataflow.BEST], best, fixed)
+        current_cycles = np.where(better, cycles[i], current_cycles)
+        current_energy = np.where(better, energy, current_energy)
+    return best
 
 
 def _take(chosen: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
@@ -262,7 +270,7 @@ def _take(chosen: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-CODE_NAMES = {code: dataflow.value for dataflow, code in DATAFLOW_CODES.items()}
+CODE_NAMES = {dataflows.code(name): name for name in dataflows.choices()}
 
 
 def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, totals: dict) -> Results:

@@ -6,12 +6,12 @@ to a default.
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
+from ..engine import dataflows
 from ..errors import InputError, describe_pydantic_error
 from ..yamlfile import check_plain_data, read_yaml_mapping
 
@@ -32,11 +32,14 @@ Number = BeforeValidator(_not_bool)
 Cost = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False), Number]
 
 
-class Dataflow(str, Enum):
-    OS = "os"  # output stationary: pixels on rows, output channels on columns
-    WS = "ws"  # weight stationary: reduction on rows, output channels on columns
-    IS = "is"  # input stationary: reduction on rows, pixels on columns
-    BEST = "best"  # per layer, the preset with the fewest cycles (ties: least energy)
+def _dataflow_name(value: Any) -> Any:
+    """A registered dataflow or ``best`` (engine/dataflows is the one list)."""
+    if isinstance(value, str) and value not in dataflows.choices():
+        raise ValueError(f"unknown dataflow {value!r}; choose one of {', '.join(dataflows.choices())}")
+    return value
+
+
+DataflowName = Annotated[str, Field(strict=True), AfterValidator(_dataflow_name)]
 
 
 class _Strict(BaseModel):
@@ -52,8 +55,25 @@ class PEArray(_Strict):
         return self.rows * self.cols
 
 
+# How a register file without explicit scratchpads is shared between the operands: the
+# proportions of Eyeriss v1's ifmap, filter and psum scratchpads (12, 224, 24 words; Chen et
+# al., JSSC 2017, Sec. IV). A choice, used only by dataflows that keep several values per PE.
+SCRATCHPAD_SHARES = {"ifmap": 12, "filter": 224, "psum": 24}
+SpadWords = Annotated[int, Field(gt=0, le=1 << 28, strict=True)]
+
+
+class Scratchpads(_Strict):
+    """Words each PE's register file holds per operand (row-stationary keeps a filter row,
+    a sliding window of the input row and a few partial sums)."""
+
+    ifmap_words: SpadWords
+    filter_words: SpadWords
+    psum_words: SpadWords
+
+
 class Memory(_Strict):
     register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = 512  # per PE
+    scratchpads: Scratchpads | None = None  # per operand; default: the bytes above, shared as SCRATCHPAD_SHARES
     global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = 128
     # Share of the buffer that may hold activations kept on chip between layers; the rest
     # stages each layer's tiles. 0: every layer stages with the whole buffer (as a single-layer
@@ -62,6 +82,14 @@ class Memory(_Strict):
     # Shared by all cores; null means unlimited (compute-only timing). The lower bound (like
     # the clock's) rules out values such as 1e-300 that make times infinite.
     dram_bandwidth_bytes_per_cycle: Annotated[float, Field(ge=1e-3, le=1e9, allow_inf_nan=False), Number] | None = None
+
+
+    def scratchpad_words(self, word_bits: int) -> dict[str, int]:
+        if self.scratchpads is not None:
+            return {op: getattr(self.scratchpads, f"{op}_words") for op in SCRATCHPAD_SHARES}
+        words = self.register_file_bytes * 8 // word_bits
+        total = sum(SCRATCHPAD_SHARES.values())
+        return {op: max(words * share // total, 1) for op, share in SCRATCHPAD_SHARES.items()}
 
 
 class Energy(_Strict):
@@ -87,7 +115,9 @@ class Hardware(_Strict):
     description: str = ""
     pe_array: PEArray
     cores: Count = 1
-    dataflow: Dataflow = Dataflow.OS
+    dataflow: DataflowName = "os"
+    # The dataflows ``best`` chooses among (default: every registered one).
+    best_of: Annotated[tuple[DataflowName, ...], Field(min_length=1)] | None = None
     clock_mhz: Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False), Number] = 500.0
     word_bits: Annotated[int, Field(gt=0, le=64, strict=True)] = 16
     memory: Memory = Memory()
@@ -108,9 +138,26 @@ class Hardware(_Strict):
             raise ValueError(f"{cores} cores of {array.rows} x {array.cols} are more than {MAX_PES:,} PEs")
         return cores
 
+    @field_validator("best_of")
+    @classmethod
+    def _candidates(cls, names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if names is not None:
+            if dataflows.BEST in names:
+                raise ValueError("lists the dataflows best chooses among; 'best' is not one")
+            if len(set(names)) != len(names):
+                raise ValueError("names a dataflow twice")
+        return names
+
     @property
     def pes(self) -> int:
         return self.pe_array.pes * self.cores
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The dataflows this config may run: its own, or for ``best`` every candidate."""
+        if self.dataflow != dataflows.BEST:
+            return (self.dataflow,)
+        return self.best_of or dataflows.names()
 
 
 def hardware_from_dict(data: dict[str, Any], source: str = "<dict>", plain: bool = False) -> Hardware:

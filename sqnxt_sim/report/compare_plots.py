@@ -136,7 +136,7 @@ def totals_png(comparison: "Comparison") -> bytes:
 
 
 def _hw_dict(hw) -> dict:
-    return {"name": hw.name, "cores": hw.cores, "dataflow": hw.dataflow.value,
+    return {"name": hw.name, "cores": hw.cores, "dataflow": hw.dataflow,
             "pe_array": {"rows": hw.pe_array.rows, "cols": hw.pe_array.cols}}
 
 

@@ -431,7 +431,7 @@ def config_rows(study: Study) -> list[dict]:
     for hw in study.comparison.hardware:
         rows.append({
             "config": hw.name, "cores": hw.cores, "rows": hw.pe_array.rows, "cols": hw.pe_array.cols,
-            "total_pes": hw.pes, "dataflow": hw.dataflow.value, "clock_mhz": hw.clock_mhz, "word_bits": hw.word_bits,
+            "total_pes": hw.pes, "dataflow": hw.dataflow, "clock_mhz": hw.clock_mhz, "word_bits": hw.word_bits,
             "global_buffer_kib": hw.memory.global_buffer_kib,
             "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
             "energy_unit": hw.energy.unit, "energy_mac": hw.energy.mac, "energy_register_file": hw.energy.register_file,
@@ -539,7 +539,7 @@ def _analogue_text(study: Study) -> str:
     array = f"{hw.cores} x {hw.pe_array.rows}x{hw.pe_array.cols}" if hw.cores > 1 else \
         f"{hw.pe_array.rows}x{hw.pe_array.cols}"
     dataflow = ("choosing the fastest dataflow per layer, as the paper's accelerator chose between OS and WS"
-                if hw.dataflow.value == "best" else f"dataflow {hw.dataflow.value}")
+                if hw.dataflow == "best" else f"dataflow {hw.dataflow}")
     bandwidth = hw.memory.dram_bandwidth_bytes_per_cycle
     dram = "unlimited DRAM bandwidth" if bandwidth is None else f"{bandwidth:g} B/cycle DRAM"
     return (f"; `squeezelerator` is the closest analogue ({array} PEs {dataflow}), with an assumed "

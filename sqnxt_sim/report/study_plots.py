@@ -22,7 +22,7 @@ def _config_labels(study: "Study") -> list[str]:
         hw = study.hardware(config)
         array = f"{hw.cores}x{hw.pe_array.rows}x{hw.pe_array.cols}" if hw.cores > 1 else \
             f"{hw.pe_array.rows}x{hw.pe_array.cols}"
-        labels.append(f"{config}\n{array}, {hw.dataflow.value}")
+        labels.append(f"{config}\n{array}, {hw.dataflow}")
     return labels
 
 

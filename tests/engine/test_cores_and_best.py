@@ -61,4 +61,4 @@ def test_shipped_multicore_and_squeezelerator_configs():
     multi = resolve_hardware("4core_16x16_os")
     assert (multi.cores, multi.pes) == (4, 1024)
     squeeze = resolve_hardware("squeezelerator")
-    assert squeeze.dataflow.value == "best" and squeeze.memory.dram_bandwidth_bytes_per_cycle == 64
+    assert squeeze.dataflow == "best" and squeeze.memory.dram_bandwidth_bytes_per_cycle == 64

@@ -1,4 +1,4 @@
-"""The vectorized engine against the per-layer reference model (sqnxt_sim/engine/reference.py).
+"""The vectorized engine against the per-layer reference model (tests/oracle/reference.py).
 
 The reference is an independent, scalar, one-layer-at-a-time transcription of docs/model.md.
 Every column it produces must agree with ``simulate(...).rows()``: integers (cycles, folds,
@@ -28,7 +28,7 @@ import math
 import pytest
 
 from sqnxt_sim import hardware_from_dict, load_network, network_from_dict, resolve_hardware, simulate
-from sqnxt_sim.engine.reference import LOSSES, reference_simulate, reference_totals
+from tests.oracle.reference import LOSSES, reference_simulate, reference_totals
 from sqnxt_sim.hardware.load import shipped_configs
 from sqnxt_sim.workload.load import zoo_names
 

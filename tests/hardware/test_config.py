@@ -9,7 +9,7 @@ def test_shipped_configs_load(name):
     hw = resolve_hardware(name)
     side = {"32pe": 32, "16x16": 16, "8x8": 8}[name.rsplit("_", 1)[0]]
     assert (hw.pe_array.rows, hw.pe_array.cols) == (side, side)
-    assert hw.dataflow.value == name.rsplit("_", 1)[1]
+    assert hw.dataflow == name.rsplit("_", 1)[1]
 
 
 def test_32pe_is_a_32_by_32_array():

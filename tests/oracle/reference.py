@@ -43,10 +43,10 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from ..errors import InputError
-from ..hardware.config import Hardware
-from ..workload.graph import INPUT, Network
-from ..workload.layer import Layer, Op
+from sqnxt_sim.errors import InputError
+from sqnxt_sim.hardware.config import Hardware
+from sqnxt_sim.workload.graph import INPUT, Network
+from sqnxt_sim.workload.layer import Layer, Op
 
 PRESETS = ("os", "ws", "is")
 OPERANDS = ("ifmap", "filter", "psum")
@@ -592,7 +592,7 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dic
 
 
 def _mac_layer(layer: Layer, hw: Hardware, res: dict[str, Any], stage_words: Fraction) -> dict[str, Any]:
-    presets = PRESETS if hw.dataflow.value == "best" else (hw.dataflow.value,)
+    presets = PRESETS if hw.dataflow == "best" else (hw.dataflow,)
     best = None
     refusal = None
     for preset in presets:
