@@ -35,7 +35,7 @@ CHUNK_CONFIGS = 512  # configurations per engine call: (512 x layers) arrays sta
 TOTAL_COLUMNS = (
     "cycles", "time_ms", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
     "energy_inter_pe", "energy_global_buffer", "energy_dram", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
-    "loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac",
+    "loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_array_bus", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac",
 )
 LAYER_COLUMNS = ("cycles", "utilization", "spatial_utilization", "energy", "dram_read_bytes", "dram_write_bytes")
 FIXED_KEYS = ("name", "description", "energy.unit")  # would make one table mix labels or units

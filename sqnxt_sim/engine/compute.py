@@ -38,6 +38,7 @@ class ComputeCost:
     small_dims: np.ndarray
     fold_remainder: np.ndarray
     fill_drain: np.ndarray
+    array_bus: np.ndarray  # waiting for the buffer's buses (bus-fed dataflows)
     core_imbalance: np.ndarray
     non_mac: np.ndarray
     streaming: np.ndarray  # PE-cycles of folds while streaming (spatial utilization's denominator)
@@ -48,13 +49,15 @@ class ComputeCost:
     psum_chunks: np.ndarray  # the streamed dimension runs in this many chunks (1: not tiled)
     psum_spill: np.ndarray  # words of partial sums sent to DRAM and read back (each way)
     psum_overflow: np.ndarray  # bool: what waits is more than its room (tiled, possibly in 1 chunk, or spilled)
+    psum_overflow_any: np.ndarray  # bool: under either core split
     feasible: np.ndarray  # bool: the dataflow can map the layer on this array (scratchpads large enough)
 
 
 def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, cores, psum_room=np.inf,
-                 spill_psums=False, conventions: Conventions = Conventions()) -> ComputeCost:
+                 spill_psums=False, conventions: Conventions = Conventions(), split: str | None = None) -> ComputeCost:
     """``psum_room``: words of buffer the waiting partial sums may take. When they need more,
-    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM."""
+    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM.
+    ``split``: "channels" or "pixels" to impose the core split (default: fewer compute cycles)."""
     layer = table.geometry
     by_channels = _pieces_by_channels(layer, cores)
     by_pixels = _pieces_by_pixels(dataflow, layer, cores)
@@ -63,7 +66,7 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
     chan = _evaluate(by_channels, *options)
     # One core: both splits are the whole layer.
     pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(by_pixels, *options)
-    use_pixels = pix["cycles"] < chan["cycles"]
+    use_pixels = pix["cycles"] < chan["cycles"] if split is None else np.full(np.shape(chan["cycles"]), split == "pixels")
     pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
 
     rows, cols = array.rows, array.cols
@@ -92,6 +95,7 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
         small_dims=mac_only(pick["small"]),
         fold_remainder=mac_only(pick["fold"]),
         fill_drain=mac_only(pick["fill"]),
+        array_bus=mac_only(pick["bus"]),
         core_imbalance=mac_only(chip * pick["cycles"] - pick["busy"]),
         non_mac=np.where(is_mac, 0, cycles * chip) + zero,
         streaming=mac_only(pick["stream"]),
@@ -101,6 +105,7 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
         psum_chunks=np.where(is_mac, pick["psum_chunks"], 1) + zero,
         psum_spill=mac_only(pick["psum_spill"]) + zero,
         psum_overflow=np.where(is_mac, pick["psum_overflow"], False) & np.ones(zero.shape, dtype=bool),
+        psum_overflow_any=np.where(is_mac, chan["psum_overflow"] | pix["psum_overflow"], False) & np.ones(zero.shape, dtype=bool),
         feasible=np.where(is_mac, pick["feasible"], True) & np.ones(zero.shape, dtype=bool),
     )
 
@@ -138,10 +143,15 @@ def _pieces_by_pixels(dataflow: DataflowModel, layer: Geometry, cores) -> list[t
 def _evaluate(pieces, dataflow: DataflowModel, array: ArrayShape, psum_room, spill_psums, conventions, stream_length):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
     pes = array.pes  # PE-cycle sums are float64: no int64 wrap-around
-    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0,
+    out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "bus": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0,
            "busiest_macs": 0, "feasible": True}
+    out["piece_cores"] = [n_cores for n_cores, _ in pieces]
+    out["piece_macs"] = [piece.macs for _, piece in pieces]
+    # A piece no core takes anywhere (one core: the larger share) costs nothing: skip it.
+    pieces = [(n_cores, piece) for n_cores, piece in pieces if np.any(n_cores > 0)] or pieces[:1]
+    plans = [dataflow.plan(piece, array) for _, piece in pieces]
     # The cores share the buffer: their waiting partial sums add up.
-    waiting = sum(n_cores * dataflow.waiting_partial_sums(piece, array) for n_cores, piece in pieces)
+    waiting = sum(n_cores * dataflow.waiting_partial_sums(piece, array, plan) for (n_cores, piece), plan in zip(pieces, plans))
     room = np.maximum(np.asarray(psum_room, dtype=np.float64), 1.0)
     overflow = waiting > room
     chunks = np.where(overflow & ~np.asarray(spill_psums), np.minimum(np.ceil(waiting / room), np.maximum(stream_length, 1)),
@@ -154,14 +164,13 @@ def _evaluate(pieces, dataflow: DataflowModel, array: ArrayShape, psum_room, spi
     out["psum_spill"] = 0
     for level in LEVEL_TABLES:
         out[level] = {}
-    out["piece_cores"] = [n_cores for n_cores, _ in pieces]
-    out["piece_macs"] = [piece.macs for _, piece in pieces]
-    for n_cores, piece in pieces:
-        cost: MappingCost = dataflow.cost(piece, array, chunks, conventions)
+    for (n_cores, piece), plan in zip(pieces, plans):
+        cost: MappingCost = dataflow.cost(piece, array, chunks, conventions, plan)
         present = n_cores > 0
         macs = piece.macs
         out["busy"] = out["busy"] + n_cores * cost.cycles * pes
         out["fill"] = out["fill"] + n_cores * cost.fill_cycles * pes
+        out["bus"] = out["bus"] + n_cores * cost.bus_stall_cycles * pes
         out["stream"] = out["stream"] + n_cores * cost.streaming
         out["all_folds"] = out["all_folds"] + n_cores * cost.runs
         out["small"] = out["small"] + n_cores * (cost.streaming - cost.mapped)

@@ -32,6 +32,9 @@ class HardwareArrays:
     spad_ifmap: np.ndarray  # scratchpad words per PE, by operand
     spad_filter: np.ndarray
     spad_psum: np.ndarray
+    bus_ifmap: np.ndarray  # words per cycle from the buffer to the array, by operand
+    bus_filter: np.ndarray
+    bus_psum: np.ndarray
     mac: np.ndarray  # energy per access, by level
     register_file: np.ndarray
     inter_pe: np.ndarray  # a systolic neighbour hop
@@ -51,7 +54,8 @@ class HardwareArrays:
 
     @property
     def array(self) -> ArrayShape:
-        return ArrayShape(self.rows, self.cols, self.spad_ifmap, self.spad_filter, self.spad_psum)
+        return ArrayShape(self.rows, self.cols, self.spad_ifmap, self.spad_filter, self.spad_psum,
+                          self.bus_ifmap, self.bus_filter, self.bus_psum)
 
     def dataflows_needed(self) -> tuple[str, ...]:
         """Registered dataflows some configuration may run, in registry order."""
@@ -65,6 +69,7 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
 
     costs = [access_costs(h) for h in configs]
     spads = [h.memory.scratchpad_words(h.word_bits) for h in configs]
+    buses = [h.memory.array_buses(h.pe_array.rows, h.pe_array.cols) for h in configs]
     return HardwareArrays(
         rows=column((h.pe_array.rows for h in configs), np.int64),
         cols=column((h.pe_array.cols for h in configs), np.int64),
@@ -79,6 +84,9 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         spad_ifmap=column((s["ifmap"] for s in spads), np.int64),
         spad_filter=column((s["filter"] for s in spads), np.int64),
         spad_psum=column((s["psum"] for s in spads), np.int64),
+        bus_ifmap=column((b["ifmap"] for b in buses), float),
+        bus_filter=column((b["filter"] for b in buses), float),
+        bus_psum=column((b["psum"] for b in buses), float),
         mac=column((c.mac for c in costs), float),
         register_file=column((c.register_file for c in costs), float),
         inter_pe=column((c.inter_pe_hop for c in costs), float),

@@ -14,6 +14,7 @@ LOSS_COLUMNS = (
     "loss_small_dims",
     "loss_fold_remainder",
     "loss_fill_drain",
+    "loss_array_bus",
     "loss_core_imbalance",
     "loss_memory_stall",
     "loss_non_mac",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from ..errors import InputError
 from ..hardware.config import Hardware
 from ..hardware.energy import access_costs
 from ..workload.graph import Network
@@ -60,29 +61,50 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     evaluations = []
     for preset, cost, traffic in zip(presets, costs, traffics):
         out = _run(table, res, hw, preset, cost, traffic)
-        overflow = np.flatnonzero((out["psum_strategy"] == PSUM_TILED).any(axis=0))
+        allowed = hw.candidates[:, [dataflows.code(preset.name)]]
+        overflow = np.flatnonzero((cost.psum_overflow_any & allowed).any(axis=0))
         if overflow.size:
-            # The few layers whose waiting sums overflow are run again with the sums spilled;
-            # each keeps whichever of the two has the smaller energy-delay product.
-            sub_table, sub_res = table.take(overflow), res.take(overflow)
-            sub_room = room if np.ndim(room) < 2 or np.shape(room)[-1] == 1 else room[:, overflow]
-            spilled = compute_cost(sub_table, preset, hw.array, hw.cores, sub_room, True, conventions)
-            alternative = _run(sub_table, sub_res, hw, preset, spilled, dram_traffic(sub_table, sub_res, sub_res.staging - spilled.psum_held))
-            tiled = {key: out[key][:, overflow] for key in out}
-            # Spilling is also taken where the tiled sums leave the schedule no room.
-            spill = (tiled["psum_strategy"] == PSUM_TILED) & alternative["feasible"] & (
-                (alternative["cycles"] * alternative["energy"] < tiled["cycles"] * tiled["energy"]) | ~tiled["feasible"])
-            for key in out:
-                merged = np.array(out[key], copy=True)
-                merged[:, overflow] = np.where(spill, alternative[key], tiled[key])
-                out[key] = merged
+            out = _resolve_overflow(table, res, hw, preset, room, conventions, out, overflow)
         evaluations.append(out)
     chosen = _choose(evaluations, presets, hw)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
     columns["dataflow_code"] = np.take(np.array([dataflows.code(p.name) for p in presets]), chosen)
+    if not columns["mappable"].all():
+        layer = int(np.flatnonzero(~columns["mappable"].all(axis=0))[0])
+        raise InputError("--hw", "memory.scratchpads",
+                         f"the PE scratchpads cannot hold one {table.s[layer]}-wide filter row and input window of layer "
+                         f"'{table.names[layer]}' for the row-stationary dataflow; give them more words or choose another dataflow")
     if not columns["feasible"].all():
         raise too_small_buffer(table, int(np.flatnonzero(~columns["feasible"].all(axis=0))[0]))
     return columns
+
+
+def _resolve_overflow(table: LayerTable, res: Residency, hw: HardwareArrays, preset: DataflowModel, room,
+                      conventions: Conventions, out: dict, layers: np.ndarray) -> dict:
+    """The few layers whose waiting sums overflow under some core split, run again: under each
+    split, tiled and spilled, keeping the smaller energy-delay product (spilled also where the
+    tiled sums leave the schedule no room); then the split with fewer compute cycles (ties:
+    channels), as docs/model.md says."""
+    sub_table, sub_res = table.take(layers), res.take(layers)
+    sub_room = room if np.ndim(room) < 2 or np.shape(room)[-1] == 1 else room[:, layers]
+    splits = (None,) if np.all(hw.cores == 1) else ("channels", "pixels")
+    best = []
+    for split in splits:
+        tiled, spilled = (_run(sub_table, sub_res, hw, preset, cost,
+                               dram_traffic(sub_table, sub_res, sub_res.staging - cost.psum_held))
+                          for cost in (compute_cost(sub_table, preset, hw.array, hw.cores, sub_room, spill, conventions, split)
+                                       for spill in (False, True)))
+        spill = (tiled["psum_strategy"] == PSUM_TILED) & spilled["feasible"] & (
+            (spilled["cycles"] * spilled["energy"] < tiled["cycles"] * tiled["energy"]) | ~tiled["feasible"])
+        best.append({key: np.where(spill, spilled[key], tiled[key]) for key in tiled})
+    if len(best) == 2:
+        pixels = best[1]["compute_cycles"] < best[0]["compute_cycles"]
+        best = [{key: np.where(pixels, best[1][key], best[0][key]) for key in best[0]}]
+    merged = {}
+    for key, value in out.items():
+        merged[key] = np.array(value, copy=True)
+        merged[key][:, layers] = best[0][key]
+    return merged
 
 
 def network_totals(columns: dict[str, np.ndarray], table: LayerTable, hw: HardwareArrays) -> dict[str, np.ndarray]:
@@ -125,14 +147,20 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
                             conventions: Conventions) -> ComputeCost:
     """compute_cost once per distinct array (shape, scratchpads, cores, partial-sum room,
     conventions): a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
-    parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.cores, room,
+    parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.bus_ifmap, hw.bus_filter, hw.bus_psum,
+             hw.cores, room,
              conventions.rf_per_mac, conventions.load_drain_hops)
     keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (hw.rows.shape[0], 1)) for x in parts], axis=1)
+    # Configurations that may not run this dataflow are never chosen: one of them stands for all.
+    allowed = hw.candidates[:, dataflows.code(preset.name)]
+    if not allowed.all():
+        keys = np.where(allowed[:, None], keys, -1.0)
     unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     if len(unique) == len(keys):
         return compute_cost(table, preset, hw.array, hw.cores, room, False, conventions)
     pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
-    array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum)))
+    array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum,
+                                           hw.bus_ifmap, hw.bus_filter, hw.bus_psum)))
     cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), False,
                         Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)))
     inverse = np.reshape(inverse, -1)
@@ -173,6 +201,7 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
         "loss_small_dims": share(cost.small_dims),
         "loss_fold_remainder": share(cost.fold_remainder),
         "loss_fill_drain": share(cost.fill_drain),
+        "loss_array_bus": share(cost.array_bus),
         "loss_core_imbalance": share(cost.core_imbalance),
         "loss_memory_stall": share(stall.astype(np.float64) * hw.chip_pes),
         # A layer with no cycles at all (concat, ReLU) does no MAC work by definition.
@@ -180,6 +209,8 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
     }
     out["temporal_utilization"] = np.where(out["spatial_utilization"] > 0, out["utilization"] / np.maximum(out["spatial_utilization"], 1e-300), 0.0)
     out["folds"] = cost.folds
+    # Mean PEs of the chip given work while the array streams.
+    out["active_pes"] = np.where(cost.streaming > 0, hw.chip_pes * (1 - cost.small_dims / np.maximum(cost.streaming, 1e-300)), 0.0)
     out["cores_with_more"] = cost.cores_with_more
     out["macs_more"] = cost.macs_more
     out["macs_less"] = cost.macs_less
@@ -207,6 +238,7 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
     out["dram_input_passes"] = traffic.input_passes
     out["dram_weight_passes"] = traffic.weight_passes
     out["dram_output_passes"] = traffic.output_passes
+    out["mappable"] = cost.feasible
     out["feasible"] = traffic.feasible & cost.feasible
     out["dram_resident_code"] = traffic.resident
     out["buffer_footprint_words"] = np.rint(traffic.footprint).astype(np.int64) + cost.psum_held
@@ -295,6 +327,7 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "bound": [None if cycles == 0 else ("memory" if memory else "compute")
                   for cycles, memory in zip(columns["cycles"].tolist(), columns["memory_bound"].tolist())],
         "folds": columns["folds"],
+        "active_pes": [value if mac else None for value, mac in zip(columns["active_pes"].tolist(), table.has_macs)],
         "core_split": [("pixels" if pixels else "channels") if mac else None
                        for pixels, mac in zip(columns["split_by_pixels"].tolist(), table.has_macs)],
         "busiest_core_utilization": columns["busiest_core_utilization"],

@@ -71,9 +71,25 @@ class Scratchpads(_Strict):
     psum_words: SpadWords
 
 
+BusWords = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False), Number]
+
+
+class ArrayBuses(_Strict):
+    """Words per cycle the global buffer's buses move to (and from) the array, by operand, for
+    dataflows that deliver over buses rather than through the array's edges (row-stationary).
+    ``psum`` applies to each direction (sums in, sums out)."""
+
+    ifmap: BusWords
+    filter: BusWords
+    psum: BusWords
+
+
 class Memory(_Strict):
     register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = 512  # per PE
     scratchpads: Scratchpads | None = None  # per operand; default: the bytes above, shared as SCRATCHPAD_SHARES
+    # Default: what a systolic array of the same size feeds at its edges per cycle (ifmap: rows,
+    # filter and psum: cols), so a bus-fed dataflow gets the presets' on-chip bandwidth.
+    array_bus_words_per_cycle: ArrayBuses | None = None
     global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = 128
     # Share of the buffer that may hold activations kept on chip between layers; the rest
     # stages each layer's tiles. 0: every layer stages with the whole buffer (as a single-layer
@@ -83,6 +99,12 @@ class Memory(_Strict):
     # the clock's) rules out values such as 1e-300 that make times infinite.
     dram_bandwidth_bytes_per_cycle: Annotated[float, Field(ge=1e-3, le=1e9, allow_inf_nan=False), Number] | None = None
 
+
+    def array_buses(self, rows: int, cols: int) -> dict[str, float]:
+        buses = self.array_bus_words_per_cycle
+        if buses is None:
+            return {"ifmap": float(rows), "filter": float(cols), "psum": float(cols)}
+        return {"ifmap": buses.ifmap, "filter": buses.filter, "psum": buses.psum}
 
     def scratchpad_words(self, word_bits: int) -> dict[str, int]:
         if self.scratchpads is not None:

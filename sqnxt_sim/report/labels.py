@@ -16,6 +16,7 @@ LEVEL_LABELS = {"mac": "MAC", "register_file": "register file", "inter_pe": "int
 # Where a layer's idle PE-cycles went (engine.results.LOSS_COLUMNS); the README's vocabulary.
 LOSS_LABELS = {
     "loss_small_dims": "small dimensions", "loss_fold_remainder": "fold remainders", "loss_fill_drain": "fill/drain",
+    "loss_array_bus": "on-chip buses",
     "loss_core_imbalance": "idle cores", "loss_memory_stall": "memory stalls", "loss_non_mac": "non-MAC layers",
 }
 

@@ -19,6 +19,7 @@ LOSS_COLORS = {
     "loss_small_dims": "#d62728",
     "loss_fold_remainder": "#ff9896",
     "loss_fill_drain": "#bcbd22",
+    "loss_array_bus": "#17becf",
     "loss_core_imbalance": "#9467bd",
     "loss_memory_stall": "#8c564b",
     "loss_non_mac": "#c7c7c7",

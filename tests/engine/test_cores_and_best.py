@@ -52,9 +52,14 @@ def test_uneven_split_shows_idle_cores():
 
 
 def test_best_picks_the_fewest_cycles_per_layer():
-    # os 54, ws 38, is 48 cycles (test_timing): best takes ws.
-    row = run(POINTWISE, 3, 3, dataflow="best").rows()[0]
+    # os 54, ws 38, is 48 cycles (test_timing): among the presets best takes ws.
+    row = run(POINTWISE, 3, 3, dataflow="best", best_of=["os", "ws", "is"]).rows()[0]
     assert (row["dataflow"], row["cycles"]) == ("ws", 38)
+    # rs (docs/model.md): E = Q = 3, R = S = 1: 1 x 3 sets, copies = 4 x 1; p <= 6, q <= 3 fit the
+    # default scratchpads; 4 filter copies -> fg = 4, p = ceil(6/4) = 2; one channel group, q = 3;
+    # one round of 2 x 3 x 1 x 3 = 18 cycles, no fill (R = 1). Narrower strips tie (2 x 9, 3 x 6).
+    row = run(POINTWISE, 3, 3, dataflow="best").rows()[0]
+    assert (row["dataflow"], row["cycles"]) == ("rs", 18)
 
 
 def test_shipped_multicore_and_squeezelerator_configs():

@@ -12,7 +12,9 @@ tiling, partial sums tiled, spilled or revisited in DRAM, nothing resident), a h
 7-bit words (most activations resident), no activation part (activation_share 0), low and
 non-integer DRAM bandwidths (stalls, memory-bound layers, exact rounding), word sizes that
 are not whole bytes, a pJ energy table, and the legacy energy conventions (hop 2, RF per
-MAC, no load/drain hops). A few
+MAC, no load/drain hops), and row-stationary (rs): Eyeriss, two cores, row folds, scratchpads
+too small for some layers (``best`` skips rs there), ``best`` over all four dataflows and
+``best_of`` two of them. A few
 tiny hand-made graphs exercise what the zoo does not: ReLU layers, a concat holding the
 network input, a concat or ReLU read after it is also a network output.
 
@@ -28,6 +30,7 @@ import math
 import pytest
 
 from sqnxt_sim import hardware_from_dict, load_network, network_from_dict, resolve_hardware, simulate
+from sqnxt_sim.errors import InputError
 from tests.oracle.reference import LOSSES, reference_simulate, reference_totals
 from sqnxt_sim.hardware.load import shipped_configs
 from sqnxt_sim.workload.load import zoo_names
@@ -80,6 +83,24 @@ CUSTOM_CONFIGS = {
     "8x8_ws_share0_gb32_bw16": {"pe_array": {"rows": 8, "cols": 8}, "dataflow": "ws",
                                 "memory": {"global_buffer_kib": 32, "activation_share": 0,
                                            "dram_bandwidth_bytes_per_cycle": 16}},
+    # Row-stationary (docs/model.md, "Row-stationary"; eyeriss.yaml is a shipped config).
+    # Two Eyeriss-sized cores and a small buffer: splits by channels and by output rows, waiting
+    # partial sums that fit, tile or spill, default scratchpads (the register file shared).
+    "12x14_2cores_rs_gb16": {"pe_array": {"rows": 12, "cols": 14}, "cores": 2, "dataflow": "rs",
+                             "memory": {"global_buffer_kib": 16}},
+    # A small array: kernels taller than the array (row folds), many strips, stalls.
+    "5x7_2cores_rs_gb24_bw8": {"pe_array": {"rows": 5, "cols": 7}, "cores": 2, "dataflow": "rs",
+                               "memory": {"global_buffer_kib": 24, "dram_bandwidth_bytes_per_cycle": 8}},
+    # Scratchpads too small for 7- and 11-wide kernels: best must skip rs on those layers.
+    "12x14_best_spad6": {"pe_array": {"rows": 12, "cols": 14}, "dataflow": "best",
+                         "memory": {"scratchpads": {"ifmap_words": 6, "filter_words": 40, "psum_words": 8}}},
+    # (best over all four dataflows, rs included: the best configs above, e.g. 7x13_3cores_best,
+    # 13x7_2cores_best_gb21_pj, 16x16_best_legacy_energy with RF per MAC.)
+    # best_of restricted to two, listed out of registry order; a pJ table whose multicast
+    # (inter_pe) and hop costs differ.
+    "12x14_best_of_rs_os_pj": {"pe_array": {"rows": 12, "cols": 14}, "dataflow": "best", "best_of": ["rs", "os"],
+                               "energy": {"unit": "pJ", "mac": 0.2, "register_file": 0.35, "inter_pe": 1.3,
+                                          "inter_pe_hop": 0.7, "global_buffer": 6.1, "dram": 128.3}},
 }
 
 CONFIGS = [*shipped_configs(), *CUSTOM_CONFIGS]
@@ -144,6 +165,17 @@ def test_engine_matches_reference(network, config):
     _check(result.rows(), reference)
     for column, expected in reference_totals(reference, hw).items():
         assert _same(result.totals[column], expected), (column, result.totals[column], expected)
+
+
+def test_rs_refuses_a_layer_its_scratchpads_cannot_map():
+    # AlexNet's 11-wide conv1 does not fit a 6-word ifmap scratchpad: a config asking for rs is
+    # refused by both, naming memory.scratchpads.
+    hw = hardware_from_dict({"name": "rs_spad6", "pe_array": {"rows": 12, "cols": 14}, "dataflow": "rs",
+                             "memory": {"scratchpads": {"ifmap_words": 6, "filter_words": 40, "psum_words": 8}}})
+    net = _network("alexnet")
+    for run in (simulate, reference_simulate):
+        with pytest.raises(InputError, match="memory.scratchpads"):
+            run(net, hw)
 
 
 def _conv(name, source, channels=4, kernel=1, **extra):

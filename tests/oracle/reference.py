@@ -18,8 +18,8 @@ Summary of the model as implemented here:
 * Cores: split by output channels (whole groups if G >= cores, else a slice of each group's
   filters) or by output pixels, slices differing by at most one unit; the busiest core sets
   the compute cycles; the split with fewer compute cycles wins, ties go to channels.
-  ``best`` then takes the preset with the fewest total cycles (stalls included), ties: least
-  energy.
+  ``best`` then takes the dataflow with the fewest total cycles (stalls included), ties: least
+  energy, then the earlier in the registry.
 * On-chip counts: the docs/model.md table (GB reads/writes, systolic hops incl. the L(X)
   load/drain hops, RF accesses on change or per MAC), x G, summed over cores.
 * Waiting partial sums (ws/is with more than one row fold): M min(F, cols) (ws) or
@@ -33,7 +33,18 @@ Summary of the model as implemented here:
   with the fewest DRAM words wins (ties: smallest first load + last write-back).
 * Stalls: edges = min(first_load + last_write, X); cycles = edges / B + max(compute,
   (X - edges) / B), X = DRAM bytes read + written.
-* Energy: accesses x cost per level (MAC, RF, systolic hop, GB, DRAM).
+* Row-stationary (rs): the layer's geometry on the array (not its GEMM): logical PE sets of
+  R filter rows x E output rows, row folds and strips, p filters x q channels per PE as the
+  scratchpads allow, copies of the set on filter groups, channel groups and groups; a search
+  over strip counts (f = 1..4) and filter-copy divisors (d = 1, 2, 4) keeps the fastest at
+  k = 1; cycles = max(runs x (p q S ceil(N Q / k) + rr - 1), bus cycles) with the buffer's
+  buses (``memory.array_bus_words_per_cycle``, default rows / cols / cols words a cycle);
+  access counts of its table, array deliveries priced at energy.inter_pe; waiting partial
+  sums N Q e p ct cx per core; cores split channels or output rows. A layer whose S exceeds
+  the ifmap or filter scratchpad cannot be mapped.
+* best: the candidates of ``hw.candidates`` (os, ws, is, rs, or ``best_of``), tried in registry
+  order; one that cannot map the layer or whose tiles cannot fit is skipped.
+* Energy: accesses x cost per level (MAC, RF, systolic hop or multicast, GB, DRAM).
 """
 
 from __future__ import annotations
@@ -49,9 +60,10 @@ from sqnxt_sim.workload.graph import INPUT, Network
 from sqnxt_sim.workload.layer import Layer, Op
 
 PRESETS = ("os", "ws", "is")
+REGISTRY = (*PRESETS, "rs")  # the registered dataflows, in registry order (docs/model.md, "best")
 OPERANDS = ("ifmap", "filter", "psum")
 LEVELS = ("register_file", "inter_pe", "global_buffer", "dram")
-LOSSES = ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_core_imbalance",
+LOSSES = ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_array_bus", "loss_core_imbalance",
           "loss_memory_stall", "loss_non_mac")
 # The outer loop's candidate tile counts, as docs/model.md lists them.
 TILE_COUNTS = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 32, 48, 64, 128, 256, 1024, 4096)
@@ -97,8 +109,9 @@ def _core_slice(preset: str, groups: int, m: int, d: int, f: int, rows: int, col
     """Cycles, fold and loss PE-cycles, and access counts of one core running ``groups``
     groups of the GEMM (m x d) x (d x f), one group after another, the streamed dimension in
     ``k`` chunks."""
-    zero = {"cycles": 0, "folds": 0, "group_folds": 0, "macs": 0, "used_pe_folds": 0,
-            "fill_pe": 0, "small_pe": 0, "remainder_pe": 0, "row_folds": 0, "spill": 0,
+    zero = {"cycles": 0, "folds": 0, "group_folds": 0, "macs": 0, "spatial_num": 0, "spatial_den": 0,
+            "streaming_pe": 0, "mapped_pe": 0, "bus_pe": 0, "fill_pe": 0, "small_pe": 0, "remainder_pe": 0,
+            "row_folds": 0, "spill": 0,
             "gb_read": dict.fromkeys(OPERANDS, 0), "gb_write": dict.fromkeys(OPERANDS, 0),
             "inter_pe": dict.fromkeys(OPERANDS, 0), "rf": dict.fromkeys(OPERANDS, 0)}
     if groups == 0 or m == 0 or f == 0:
@@ -151,12 +164,174 @@ def _core_slice(preset: str, groups: int, m: int, d: int, f: int, rows: int, col
             rf = {"ifmap": mdf + m * d * k, "filter": mdf, "psum": 0}
     scale = lambda counts: {key: groups * value for key, value in counts.items()}  # noqa: E731
     return {"cycles": cycles, "folds": groups * folds, "group_folds": folds, "macs": macs,
-            "used_pe_folds": groups * sr * sc, "row_folds": fr,
+            # spatial utilization: used PEs per fold over all folds (of all cores)
+            "spatial_num": groups * sr * sc, "spatial_den": groups * folds * pes, "row_folds": fr,
+            # PE-cycles streaming, and those of the PEs mapped while streaming.
+            # INTERPRETATION: docs/model.md defines "mapped" only for rs, where
+            # loss_small_dims = (streaming - mapped) and loss_fold_remainder = (mapped - MACs)
+            # PE-cycles. The same split of the GEMM losses makes mapped the reach of every fold
+            # (a x streaming): the PEs of a partly empty last fold count as mapped.
+            "streaming_pe": groups * folds * t * pes, "mapped_pe": groups * folds * t * reach,
             "fill_pe": fill_pe, "small_pe": small_pe, "remainder_pe": remainder_pe,
+            "bus_pe": 0,  # the presets are fed at the array's edges: no bus wait
             # partial sums spilled to DRAM (written, and as many read back) if they spill
             "spill": groups * m * f * (fr - 1) if preset != "os" else 0,
             "gb_read": scale(gb_read), "gb_write": scale(gb_write), "inter_pe": scale(hops),
             "rf": scale(rf)}
+
+
+# --------------------------------------------------------------------------------------------
+# Row-stationary (docs/model.md, "Row-stationary")
+# --------------------------------------------------------------------------------------------
+
+def _rs_mappable(layer: Layer, hw: Hardware) -> bool:
+    """A filter row and an input window must fit the PE's filter and ifmap scratchpads."""
+    spads = hw.memory.scratchpad_words(hw.word_bits)
+    return layer.s <= spads["ifmap"] and layer.s <= spads["filter"]
+
+
+def _rs_buses(hw: Hardware) -> dict[str, Fraction]:
+    """Words per cycle the buffer's buses move to the array, per operand (psum: each
+    direction); default rows, cols and cols (what a systolic array of the size feeds)."""
+    buses = hw.memory.array_bus_words_per_cycle
+    if buses is None:
+        return {"ifmap": Fraction(hw.pe_array.rows), "filter": Fraction(hw.pe_array.cols),
+                "psum": Fraction(hw.pe_array.cols)}
+    return {op: _exact(getattr(buses, op)) for op in OPERANDS}
+
+
+def _rs_tried(n: int, c: int, q_cols: int, r: int, s: int, u: int, v: int, groups: int, kf: int, e_rows: int,
+              rows: int, cols: int, spads: tuple[int, int, int], strips: int, d: int) -> dict[str, int]:
+    """One mapping the search tries: ``strips`` = the ef tried, ``d`` the filter-copy divisor."""
+    i_words, f_words, p_words = spads
+    rf = math.ceil(r / rows)
+    rr = math.ceil(r / rf)
+    e = math.ceil(e_rows / strips)
+    ef = math.ceil(e_rows / e)  # balanced
+    copies = (rows // rr) * (cols // e)
+    qmax = max(1, min(c, i_words // s))
+    pmax = max(1, min(kf, f_words // (qmax * s), p_words))
+    want = max(1, math.ceil(kf / pmax), min(kf, copies))
+    ct = max(1, min(copies // d, want))
+    fg = max(1, min(kf, ct * math.ceil(want / ct)))
+    p = math.ceil(kf / fg)
+    room = copies // ct
+    want = max(math.ceil(c / qmax), min(c, room))
+    cr = max(1, min(room, want))
+    cg = max(1, min(c, cr * math.ceil(want / cr)))
+    q = math.ceil(c / cg)
+    cx = max(1, min(copies // (cr * ct), groups))
+    rounds = math.ceil(groups / cx) * math.ceil(fg / ct) * math.ceil(cg / cr)
+    return {"q": q, "cg": cg, "p": p, "fg": fg, "rf": rf, "rr": rr, "ef": ef, "e": e, "cr": cr, "ct": ct,
+            "cx": cx, "rounds": rounds, "writes": rf * math.ceil(cg / cr)}
+
+
+def _rs_timing(n: int, c: int, q_cols: int, r: int, s: int, u: int, v: int, groups: int, kf: int, e_rows: int,
+               m: dict[str, int], k: int, buses: dict[str, Fraction]) -> dict[str, Any]:
+    """Array cycles, bus cycles and the buffer/array access counts of a mapping, k chunks."""
+    pqs = m["p"] * m["q"] * s
+    columns = math.ceil(n * q_cols / k)  # streamed columns of one chunk
+    runs = m["ef"] * m["rf"] * m["rounds"] * k
+    array_cycles = runs * (pqs * columns + m["rr"] - 1)
+    wi = (q_cols - 1) * v + s
+    ri = m["rf"] * (e_rows - m["ef"]) * u + m["ef"] * r
+    outputs = groups * kf * n * e_rows * q_cols
+    weights = groups * kf * c * r * s
+    gb_read = {"ifmap": groups * c * n * wi * ri * math.ceil(m["fg"] / m["ct"]),
+               "filter": weights * m["ef"] * k,
+               "psum": outputs * (m["writes"] - 1)}
+    gb_write = {"ifmap": 0, "filter": 0, "psum": outputs * m["writes"]}
+    array = {"ifmap": groups * c * n * wi * r * e_rows * m["fg"],
+             "filter": weights * e_rows * k,
+             "psum": outputs * (m["cg"] * r - m["writes"])}
+    # The buses deliver while the PEs compute; psum: the writes (the larger direction).
+    bus_cycles = math.ceil(max(Fraction(gb_read["ifmap"]) / buses["ifmap"],
+                               Fraction(gb_read["filter"]) / buses["filter"],
+                               Fraction(gb_write["psum"]) / buses["psum"]))
+    return {"pqs": pqs, "columns": columns, "runs": runs, "array_cycles": array_cycles,
+            "bus_cycles": bus_cycles, "cycles": max(array_cycles, bus_cycles), "outputs": outputs,
+            "weights": weights, "gb_read": gb_read, "gb_write": gb_write, "array": array}
+
+
+@functools.lru_cache(maxsize=None)
+def _rs_search(n: int, c: int, q_cols: int, r: int, s: int, u: int, v: int, groups: int, kf: int, e_rows: int,
+               rows: int, cols: int, spads: tuple[int, int, int], buses: tuple[Fraction, Fraction, Fraction]
+               ) -> dict[str, int]:
+    """The mapping search: ef = min(E, f ceil(E / W)) for f in 1..4 (outer: widest strips
+    first), d in 1, 2, 4 (most filter copies first); the fastest by max(array, bus cycles) at
+    k = 1, ties to the first tried."""
+    bus = dict(zip(OPERANDS, buses))
+    best, best_cycles = None, None
+    for f in (1, 2, 3, 4):
+        strips = min(e_rows, f * math.ceil(e_rows / cols))
+        for d in (1, 2, 4):
+            m = _rs_tried(n, c, q_cols, r, s, u, v, groups, kf, e_rows, rows, cols, spads, strips, d)
+            cycles = _rs_timing(n, c, q_cols, r, s, u, v, groups, kf, e_rows, m, 1, bus)["cycles"]
+            if best is None or cycles < best_cycles:
+                best, best_cycles = m, cycles
+    return best
+
+
+def _rs_geometry(layer: Layer) -> tuple[int, ...]:
+    return (layer.n, layer.c, layer.q, layer.r, layer.s, layer.stride_h, layer.stride_w)
+
+
+def _rs_shape(layer: Layer, groups: int, kf: int, e_rows: int, rows: int, cols: int, hw: Hardware) -> dict[str, int]:
+    """The rs mapping of ``groups`` groups of ``kf`` filters over ``e_rows`` output rows
+    (the doc's formulas with K = kf, E = e_rows, G = groups, H = rows, W = cols).
+    INTERPRETATION: the search runs on each core's slice (its own geometry), and the bus
+    cycles it weighs are that slice's buffer-to-array words (the table's GB reads and psum
+    writes, not the buffer's DRAM-side traffic)."""
+    spads = hw.memory.scratchpad_words(hw.word_bits)
+    buses = _rs_buses(hw)
+    return _rs_search(*_rs_geometry(layer), groups, kf, e_rows, rows, cols,
+                      (spads["ifmap"], spads["filter"], spads["psum"]), tuple(buses[op] for op in OPERANDS))
+
+
+def _rs_waiting(layer: Layer, groups: int, kf: int, e_rows: int, rows: int, cols: int, hw: Hardware) -> int:
+    """One round's outputs waiting in the buffer between rounds (one core): N Q e p ct cx."""
+    if groups == 0 or kf == 0 or e_rows == 0:
+        return 0
+    m = _rs_shape(layer, groups, kf, e_rows, rows, cols, hw)
+    if m["writes"] <= 1:
+        return 0
+    return layer.n * layer.q * m["e"] * m["p"] * m["ct"] * m["cx"]
+
+
+def _rs_core(layer: Layer, groups: int, kf: int, e_rows: int, rows: int, cols: int, k: int,
+             hw: Hardware) -> dict[str, Any]:
+    """Cycles, PE-cycles by cause and access counts of one core running ``groups`` groups of
+    ``kf`` filters over ``e_rows`` output rows of every image under rs, in ``k`` chunks of the
+    N Q streamed columns."""
+    zero = {"cycles": 0, "group_folds": 0, "macs": 0, "spatial_num": 0, "spatial_den": 0,
+            "streaming_pe": 0, "mapped_pe": 0, "fill_pe": 0, "small_pe": 0, "remainder_pe": 0, "bus_pe": 0,
+            "spill": 0, "gb_read": dict.fromkeys(OPERANDS, 0), "gb_write": dict.fromkeys(OPERANDS, 0),
+            "inter_pe": dict.fromkeys(OPERANDS, 0), "rf": dict.fromkeys(OPERANDS, 0)}
+    if groups == 0 or kf == 0 or e_rows == 0:
+        return zero
+    m = _rs_shape(layer, groups, kf, e_rows, rows, cols, hw)
+    t = _rs_timing(*_rs_geometry(layer), groups, kf, e_rows, m, k, _rs_buses(hw))
+    pes = rows * cols
+    macs = groups * kf * layer.c * layer.r * layer.s * layer.n * e_rows * layer.q
+    streaming = t["runs"] * t["pqs"] * t["columns"] * pes
+    mapped = groups * m["fg"] * m["cg"] * layer.r * e_rows * t["pqs"] * t["columns"] * k
+    if hw.energy.register_file_accesses == "per_mac":
+        rf = {"ifmap": macs, "filter": macs, "psum": 2 * macs}
+    else:
+        rf = {"ifmap": t["array"]["ifmap"], "filter": t["array"]["filter"], "psum": macs}
+    return {"cycles": t["cycles"], "array_cycles": t["array_cycles"], "group_folds": m["ef"] * m["rf"], "macs": macs,
+            # INTERPRETATION: docs/model.md defines no spatial utilization for rs. Taken as
+            # MACs / streaming PE-cycles (summed over cores), so that temporal = utilization /
+            # spatial is the share of PE-cycles streaming (the vocabulary's "fill, drain, idle
+            # cores and stalls lose the rest"), as for one GEMM core. (The literal "used PEs"
+            # would be mapped / streaming, which counts p and q rounding as used.)
+            "spatial_num": macs, "spatial_den": streaming,
+            "streaming_pe": streaming, "mapped_pe": mapped,
+            "fill_pe": t["runs"] * (m["rr"] - 1) * pes, "small_pe": streaming - mapped,
+            "remainder_pe": mapped - macs, "bus_pe": (t["cycles"] - t["array_cycles"]) * pes,
+            # partial sums of every round but the last (outputs x (writes - 1)) if they spill
+            "spill": t["outputs"] * (m["writes"] - 1),
+            "gb_read": t["gb_read"], "gb_write": t["gb_write"], "inter_pe": t["array"], "rf": rf}
 
 
 def _split(total: int, parts: int) -> list[int]:
@@ -165,9 +340,17 @@ def _split(total: int, parts: int) -> list[int]:
     return [base + 1 if i < extra else base for i in range(parts)]
 
 
-def _core_work(layer: Layer, split: str, cores: int) -> list[tuple[int, int, int, int]]:
-    """(groups, m, d, f) of each core."""
+def _core_work(layer: Layer, split: str, cores: int, dataflow: str = "os") -> list[tuple[int, ...]]:
+    """(groups, m, d, f) of each core; for rs (groups, filters per group, output rows)."""
     g = layer.g
+    if dataflow == "rs":
+        kf = layer.k // g
+        if split == "channels":
+            if g >= cores:
+                return [(groups, kf, layer.p) for groups in _split(g, cores)]
+            return [(g, filters, layer.p) for filters in _split(kf, cores)]
+        # output rows E of every image; every core runs all groups and filters
+        return [(g, kf, rows) for rows in _split(layer.p, cores)]
     m = layer.n * layer.p * layer.q
     d = layer.r * layer.s * layer.c
     f = layer.k // g
@@ -460,13 +643,14 @@ def _stalled_cycles(compute: int, dram_bytes: int, edge_bytes: Fraction, bandwid
 
 
 def _energy(hw: Hardware, macs_ops: int, rf: dict, inter: dict, gb_read: dict, gb_write: dict,
-            dram_words: dict) -> dict[str, float]:
+            dram_words: dict, inter_cost: float | None = None) -> dict[str, float]:
     e = hw.energy
     out: dict[str, float] = {"energy_mac": macs_ops * e.mac}
     per_level = {
         "register_file": (rf, e.register_file),
-        # The systolic presets move data by neighbour hops only: each hop costs inter_pe_hop.
-        "inter_pe": (inter, e.inter_pe_hop),
+        # The systolic presets move data by neighbour hops only: each hop costs inter_pe_hop;
+        # rs's array deliveries cost inter_pe (the caller passes it).
+        "inter_pe": (inter, e.inter_pe_hop if inter_cost is None else inter_cost),
         "global_buffer": ({op: gb_read[op] + gb_write[op] for op in OPERANDS}, e.global_buffer),
         "dram": (dram_words, e.dram),
     }
@@ -508,16 +692,19 @@ def _common_columns(row: dict, traffic: dict, word_bits: int) -> None:
 def _mac_row(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str, Any], stage_words: Fraction,
              strategy: str, k: int, held: int) -> dict[str, Any]:
     rows_, cols_ = hw.pe_array.rows, hw.pe_array.cols
-    cores = [_core_slice(preset, *work, rows_, cols_, k, hw) for work in _core_work(layer, split, hw.cores)]
+    if preset == "rs":
+        cores = [_rs_core(layer, *work, rows_, cols_, k, hw) for work in _core_work(layer, split, hw.cores, preset)]
+    else:
+        cores = [_core_slice(preset, *work, rows_, cols_, k, hw) for work in _core_work(layer, split, hw.cores)]
     spill = sum(core["spill"] for core in cores) if strategy == "spilled" else 0
     input_on_chip = all(res["read_on_chip"][name] for name in layer.inputs)
     output_on_chip = not res["written"][layer.name]
     sched = _layer_schedule(layer, stage_words - held, input_on_chip, output_on_chip, hw)
     traffic = _mac_traffic(layer, res, sched, spill)
     pes_core = rows_ * cols_
-    busiest = max(cores, key=lambda core: core["cycles"])  # the first of the busiest
+    # the longest core; among equals the one with the most MACs (then the first)
+    busiest = max(cores, key=lambda core: (core["cycles"], core["macs"]))
     compute = busiest["cycles"]
-    steps = sum(core["folds"] for core in cores)
     dram_words = {op: traffic["read"][op] + traffic["write"][op] for op in OPERANDS}
     dram_bytes = _dram_bytes(traffic, hw.word_bits)
     # INTERPRETATION: the edge tiles are converted to bytes exactly (not rounded), and they
@@ -533,15 +720,20 @@ def _mac_row(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str,
                            # group, on the busiest core.
                            "folds": busiest["group_folds"]}
     row["utilization"] = macs / chip_pe_cycles
-    row["spatial_utilization"] = sum(c["used_pe_folds"] for c in cores) / (steps * pes_core)
+    row["spatial_utilization"] = sum(c["spatial_num"] for c in cores) / sum(c["spatial_den"] for c in cores)
     row["temporal_utilization"] = row["utilization"] / row["spatial_utilization"]
     row["loss_small_dims"] = sum(c["small_pe"] for c in cores) / chip_pe_cycles
     row["loss_fold_remainder"] = sum(c["remainder_pe"] for c in cores) / chip_pe_cycles
     row["loss_fill_drain"] = sum(c["fill_pe"] for c in cores) / chip_pe_cycles
+    row["loss_array_bus"] = sum(c["bus_pe"] for c in cores) / chip_pe_cycles
     row["loss_core_imbalance"] = sum((compute - c["cycles"]) * pes_core for c in cores) / chip_pe_cycles
     row["loss_memory_stall"] = stall / cycles
     row["loss_non_mac"] = 0.0
     row["bound"] = bound
+    # The mean PEs given work while streaming: chip PEs x mapped / streaming PE-cycles.
+    # INTERPRETATION: mapped and streaming are summed over the cores before the ratio.
+    row["active_pes"] = (pes_core * hw.cores * sum(c["mapped_pe"] for c in cores)
+                         / sum(c["streaming_pe"] for c in cores))
 
     gb_read = {op: sum(c["gb_read"][op] for c in cores) for op in OPERANDS}
     gb_write = {op: sum(c["gb_write"][op] for c in cores) for op in OPERANDS}
@@ -561,7 +753,9 @@ def _mac_row(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str,
     row["buffer_footprint_words"] = sched["footprint"] + held
     row["psum_strategy"] = strategy
     row["psum_chunks"] = k
-    row.update(_energy(hw, macs, rf, inter, gb_read, gb_write, dram_words))
+    # rs moves data over the multicast network (energy.inter_pe), the presets by hops.
+    inter_cost = hw.energy.inter_pe if preset == "rs" else hw.energy.inter_pe_hop
+    row.update(_energy(hw, macs, rf, inter, gb_read, gb_write, dram_words, inter_cost))
     return row
 
 
@@ -569,13 +763,17 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dic
                    stage_words: Fraction) -> dict[str, Any]:
     """One preset and core split, with its partial-sum strategy."""
     rows_, cols_ = hw.pe_array.rows, hw.pe_array.cols
-    waiting = sum(_waiting(preset, *work, rows_, cols_) for work in _core_work(layer, split, hw.cores))
+    if preset == "rs":
+        waiting = sum(_rs_waiting(layer, *work, rows_, cols_, hw) for work in _core_work(layer, split, hw.cores, preset))
+    else:
+        waiting = sum(_waiting(preset, *work, rows_, cols_) for work in _core_work(layer, split, hw.cores))
     room = stage_words / 2
     if waiting == 0:
         return _mac_row(layer, preset, split, hw, res, stage_words, "none", 1, 0)
     if waiting <= room:
         return _mac_row(layer, preset, split, hw, res, stage_words, "fits", 1, waiting)
-    streamed = layer.n * layer.p * layer.q if preset == "ws" else layer.k // layer.g
+    # The streamed dimension chunks cut: ws pixels, is filters, rs the N Q output columns.
+    streamed = {"ws": layer.n * layer.p * layer.q, "is": layer.k // layer.g, "rs": layer.n * layer.q}[preset]
     # INTERPRETATION: "M or F" are the layer's (one group's) M and F, not a core's slice.
     k = min(math.ceil(waiting / room), streamed)
     # INTERPRETATION: what is held is the waiting sums over k, rounded up to whole words.
@@ -592,10 +790,18 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dic
 
 
 def _mac_layer(layer: Layer, hw: Hardware, res: dict[str, Any], stage_words: Fraction) -> dict[str, Any]:
-    presets = PRESETS if hw.dataflow == "best" else (hw.dataflow,)
+    # INTERPRETATION: best's candidates are tried in registry order (os, ws, is, rs), whatever
+    # order best_of lists them in, so that ties go to the earlier in the registry.
+    presets = sorted(hw.candidates, key=REGISTRY.index)
     best = None
     refusal = None
     for preset in presets:
+        if preset == "rs" and not _rs_mappable(layer, hw):
+            # a layer rs cannot map: no candidate of best; a config asking for rs is refused
+            refusal = InputError(hw.name, "memory.scratchpads",
+                                 f"layer {layer.name}: a filter row of {layer.s} weights does not fit the "
+                                 "ifmap or filter scratchpad")
+            continue
         try:
             by_split = [_mac_candidate(layer, preset, split, hw, res, stage_words) for split in ("channels", "pixels")]
         except InputError as error:  # a preset whose tiles cannot fit is no candidate (docs/model.md)
@@ -605,7 +811,7 @@ def _mac_layer(layer: Layer, hw: Hardware, res: dict[str, Any], stage_words: Fra
         # included) after each split has chosen its partial-sum strategy; ties: channels.
         chosen = by_split[1] if by_split[1]["compute_cycles"] < by_split[0]["compute_cycles"] else by_split[0]
         if best is None or (chosen["cycles"], chosen["energy"]) < (best["cycles"], best["energy"]):
-            best = chosen  # ties on cycles and energy keep the earlier preset (os, ws, is)
+            best = chosen  # ties on cycles and energy keep the earlier (os, ws, is, rs)
     if best is None:
         raise refusal
     return best
@@ -625,7 +831,7 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
     stall = cycles - compute
     # Non-MAC layers have no dataflow and are not split (docs/model.md): None, "does not apply".
     row: dict[str, Any] = {"dataflow": None, "core_split": None, "cycles": cycles, "compute_cycles": compute,
-                           "stall_cycles": stall, "folds": 0}
+                           "stall_cycles": stall, "folds": 0, "active_pes": None}
     row["utilization"] = 0.0
     row["spatial_utilization"] = 0.0
     row["temporal_utilization"] = 0.0

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from .base import DataflowModel
 from .gemm import IS, OS, WS
+from .rs import RS
 
-REGISTRY: dict[str, DataflowModel] = {model.name: model for model in (OS, WS, IS)}
+REGISTRY: dict[str, DataflowModel] = {model.name: model for model in (OS, WS, IS, RS)}
 
 BEST = "best"  # per layer, the candidate with the fewest cycles (ties: least energy)
 

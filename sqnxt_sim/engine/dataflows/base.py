@@ -56,6 +56,10 @@ class ArrayShape:
     spad_ifmap: np.ndarray
     spad_filter: np.ndarray
     spad_psum: np.ndarray
+    # Words per cycle the buffer's buses carry to the array (psum: each direction).
+    bus_ifmap: np.ndarray = np.inf
+    bus_filter: np.ndarray = np.inf
+    bus_psum: np.ndarray = np.inf
 
     @property
     def pes(self) -> np.ndarray:
@@ -74,7 +78,7 @@ class Conventions:
 class MappingCost:
     """One core's cost of its piece. PE-cycle columns count one core's array."""
 
-    cycles: np.ndarray  # no memory stalls
+    cycles: np.ndarray  # no DRAM stalls (on-chip bus stalls included)
     folds: np.ndarray  # ways the mapping is folded onto the array (the ``folds`` column)
     runs: np.ndarray  # array passes run back to back (each pays its fill)
     streaming: np.ndarray  # PE-cycles while streaming (the whole array)
@@ -85,6 +89,7 @@ class MappingCost:
     inter_pe: dict[str, np.ndarray]
     register_file: dict[str, np.ndarray]
     feasible: np.ndarray | bool = True  # False: the piece cannot be mapped (a scratchpad too small)
+    bus_stall_cycles: np.ndarray | int = 0  # of ``cycles``, waiting for the buffer's buses
 
 
 class DataflowModel(Protocol):
@@ -94,9 +99,12 @@ class DataflowModel(Protocol):
     summary: str  # one line for help texts
     interconnect: str  # "hop" (systolic neighbour links) or "multicast" (buses to PEs)
 
-    def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions) -> MappingCost: ...
+    def plan(self, piece: Geometry, array: ArrayShape):
+        """The per-layer mapping choice (None when fixed), computed once and passed to both below."""
 
-    def waiting_partial_sums(self, piece: Geometry, array: ArrayShape) -> np.ndarray:
+    def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions, plan=None) -> MappingCost: ...
+
+    def waiting_partial_sums(self, piece: Geometry, array: ArrayShape, plan=None) -> np.ndarray:
         """Words of partial sums that wait in the global buffer between passes."""
 
     def stream_length(self, layer: Geometry) -> np.ndarray:

@@ -71,7 +71,10 @@ class GemmDataflow:
     def with_pixel_units(self, layer: Geometry, units) -> Geometry:
         return layer.with_(pixels=units)
 
-    def waiting_partial_sums(self, piece: Geometry, array: ArrayShape) -> np.ndarray:
+    def plan(self, piece: Geometry, array: ArrayShape) -> None:
+        return None  # the placement is fixed: nothing to choose per layer
+
+    def waiting_partial_sums(self, piece: Geometry, array: ArrayShape, plan=None) -> np.ndarray:
         """Sums of every streamed value of one fold along the non-reduction spatial dimension
         wait between folds of the reduction dimension (none when the sums stay in the PEs)."""
         ext = _extents(piece)
@@ -82,7 +85,7 @@ class GemmDataflow:
         waiting = ext[self.time_dim] * np.minimum(ext[other], size[other])
         return np.where(ext["D"] > size["D"], waiting, 0)
 
-    def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions) -> MappingCost:
+    def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions, plan=None) -> MappingCost:
         ext = _extents(piece)
         rows, cols = array.rows, array.cols
         g = piece.g
