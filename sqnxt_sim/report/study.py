@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .. import __version__
-from ..engine.results import Results, plain
+from ..engine.results import LOSS_COLUMNS, Results, plain
 from ..hardware.config import Hardware
 from ..hardware.energy import LEGACY_CONVENTIONS
 from ..hardware.load import resolve_hardware, shipped_configs
 from .compare import Comparison, compare, comparison_rows, slug
 from .export import json_text, rows_csv
+from .labels import LOSS_LABELS
 from .stages import stage_rows
 
 VARIANTS = ("sqnxt23_v1", "sqnxt23_v2", "sqnxt23_v3", "sqnxt23_v4", "sqnxt23_v5")
@@ -47,12 +48,17 @@ HEADLINE_CONFIGS = ("squeezelerator", "32pe_os")
 CONVENTION_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "squeezenet1_0", "alexnet")
 
 
+# The dataflows set side by side on the finding config's array (section 5).
+DATAFLOW_TWINS = ("os", "ws", "rs")
+
+
 @dataclass(frozen=True)
 class Study:
     comparison: Comparison  # VARIANTS + BASELINES on every config; reference sqnxt23_v1
     finding_config: str
     headline_config: str
     legacy: Comparison | None = None  # CONVENTION_NETWORKS on the headline config, legacy conventions
+    dataflows: Comparison | None = None  # VARIANTS + BASELINES on the finding config, one twin per DATAFLOW_TWINS
 
     @property
     def configs(self) -> list[str]:
@@ -82,7 +88,69 @@ def run_study(hardware: Sequence[Hardware | str] | None = None) -> Study:
     base = next(hw for hw in comparison.hardware if hw.name == headline)
     legacy_hw = base.model_copy(update={"energy": base.energy.model_copy(update=LEGACY_CONVENTIONS)})
     legacy = compare([n for n in comparison.networks if n.name in CONVENTION_NETWORKS], [legacy_hw])
-    return Study(comparison, finding, headline, legacy)
+    finding_hw = next(hw for hw in comparison.hardware if hw.name == finding)
+    return Study(comparison, finding, headline, legacy, compare(list(comparison.networks), dataflow_twins(finding_hw)))
+
+
+def dataflow_twins(hw: Hardware) -> list[Hardware]:
+    """``hw`` once per dataflow of DATAFLOW_TWINS, nothing else changed."""
+    array = f"{hw.pe_array.rows}x{hw.pe_array.cols}"
+    return [hw.model_copy(update={"name": f"{array}_{dataflow}", "dataflow": dataflow, "best_of": None,
+                                  "description": f"{hw.name} with dataflow {dataflow}"}) for dataflow in DATAFLOW_TWINS]
+
+
+def _stage_losses(results: Results, stage: str) -> dict:
+    """Where a stage's PE-cycles went: the cycle-weighted loss shares of its layers."""
+    layers = results.layers
+    idx = [i for i, s in enumerate(layers["stage"]) if s == stage]
+    cycles = sum(layers["cycles"][i] for i in idx)
+    return {name: _share(sum(layers[name][i] * layers["cycles"][i] for i in idx), cycles) for name in LOSS_COLUMNS}
+
+
+def _channel_range(study: Study, stage: str, network: str = "sqnxt23_v1") -> str:
+    """The output channels of a stage's MAC layers, as "8-32"."""
+    net = next(n for n in study.comparison.networks if n.name == network)
+    ks = [layer.k for layer in net.layers if layer.stage == stage and layer.op.has_macs]
+    return f"{min(ks)}-{max(ks)}" if ks and min(ks) != max(ks) else str(ks[0]) if ks else "-"
+
+
+def dataflow_comparison(study: Study) -> dict:
+    """Section 5: v1..v5 and the baselines under os, ws and rs on one array; does the
+    low-channel finding hold under row-stationary?"""
+    if study.dataflows is None:
+        return {}
+    twins = [hw.name for hw in study.dataflows.hardware]
+    base = study.hardware(study.finding_config)
+    by_dataflow = {}
+    for name, hw in zip(twins, study.dataflows.hardware):
+        v1 = study.dataflows.result(name, "sqnxt23_v1")
+        v5 = study.dataflows.result(name, "sqnxt23_v5")
+        stages = stage_rows(v1)
+        first = next(r for r in stages if r["stage"] not in ("stem", "head"))
+        losses = _stage_losses(v1, first["stage"])
+        dominant = max(losses, key=losses.get)
+        low = low_channel_layers(Study(study.dataflows, name, name), name)
+        by_dataflow[hw.dataflow] = {
+            "config": name,
+            "networks": {net.name: {key: study.dataflows.result(name, net.name).totals[key]
+                                    for key in ("time_ms", "utilization", "energy")}
+                         for net in study.dataflows.networks},
+            "v1_v5_speedup": plain(v1.totals["cycles"] / v5.totals["cycles"]),
+            "v1_v5_energy_saving": plain(v1.totals["energy"] / v5.totals["energy"]),
+            "first_stage": first["stage"],
+            "first_stage_share_of_cycles": first["share_of_cycles"],
+            "first_stage_share_of_macs": first["share_of_macs"],
+            "first_stage_utilization": first["utilization"],
+            "first_stage_losses": losses,
+            "first_stage_dominant_loss": dominant,
+            "first_stage_out_channels": _channel_range(study, first["stage"]),
+            "ifmap_bus_words_per_cycle": hw.memory.array_buses(hw.pe_array.rows, hw.pe_array.cols)["ifmap"],
+            "low_channel_layers": len(low["layers"]),
+            "low_channel_max_utilization": max((layer["utilization"] for layer in low["layers"]), default=None),
+            "low_channel_share_of_cycles": low["share_of_cycles"],
+        }
+    return {"base_config": base.name, "array": f"{base.pe_array.rows}x{base.pe_array.cols}",
+            "threshold_channels": base.pe_array.cols // 2, "dataflows": by_dataflow}
 
 
 def conventions_shift(study: Study) -> dict:
@@ -227,6 +295,7 @@ def study_findings(study: Study) -> dict:
         "baselines": {config: baseline_ratios(study, config) for config in study.configs},
         "paper": {"ratios": PAPER, "utilization_gain_up_to": PAPER_UTILIZATION_GAIN},
         "energy_conventions": conventions_shift(study),
+        "dataflows": dataflow_comparison(study),
     }
 
 
@@ -727,6 +796,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     out.append(f"![Our ratios next to the paper's]({figures['baselines']})")
     out.append("")
     out += _conventions_section(facts.get("energy_conventions") or {})
+    out += _dataflow_section(study, facts.get("dataflows") or {})
     out.append("## Files")
     out.append("")
     out.append("- `totals.csv`: every network on every config (cycles, time, energy, utilization, ratios to v1)")
@@ -769,6 +839,83 @@ def _conventions_section(shift: dict) -> list[str]:
         "so the energy ratios are mostly ratios of DRAM traffic.")
     out.append("")
     return out
+
+
+def _dataflow_section(study: Study, facts: dict) -> list[str]:
+    if not facts:
+        return []
+    flows = facts["dataflows"]
+    out = [f"## 5. Row-stationary beside os and ws", "",
+           f"The {facts['array']} array of {facts['base_config']}, with only the dataflow changed (row-stationary is "
+           "Eyeriss's dataflow, validated against the chip in docs/validation.md; its transfers cost the multicast "
+           "`inter_pe` energy). Time in ms and utilization, per inference:", ""]
+    names = [net.name for net in study.dataflows.networks]
+    header = ["network"] + [f"{d} time ms" for d in flows] + [f"{d} util" for d in flows]
+    rows = [[_label(study, name)] + [f"{flows[d]['networks'][name]['time_ms']:.3f}" for d in flows]
+            + [f"{flows[d]['networks'][name]['utilization']:.3f}" for d in flows] for name in names]
+    out.append(_md_table(header, rows, right=set(range(1, len(header)))))
+    out.append("")
+    rows = []
+    for d, f in flows.items():
+        losses = f["first_stage_losses"]
+        rows.append([d, f"{f['first_stage_share_of_cycles']:.3f}", f"{f['first_stage_share_of_macs']:.3f}",
+                     f"{f['first_stage_utilization']:.3f}"]
+                    + [f"{losses[name]:.3f}" for name in ("loss_small_dims", "loss_fold_remainder", "loss_fill_drain",
+                                                          "loss_array_bus", "loss_memory_stall")]
+                    + [f"{f['low_channel_max_utilization']:.3f}" if f["low_channel_max_utilization"] is not None else "-",
+                       _times(f["v1_v5_speedup"])])
+    first = next(iter(flows.values()))["first_stage"]
+    out.append(f"v1's {first} and its layers with at most {facts['threshold_channels']} output channels, by dataflow:")
+    out.append("")
+    out.append(_md_table(["dataflow", f"{first} share of cycles", "share of MACs", "utilization", "lost: small dims",
+                          "fold remainders", "fill/drain", "on-chip buses", "memory stalls",
+                          "best low-channel layer util", "v5 faster than v1"], rows, right=set(range(1, 11))))
+    out.append("")
+    out.append(dataflow_text(facts))
+    out.append("")
+    return out
+
+
+# Why a stage loses its PE-cycles, by its largest loss (filled in from the facts).
+LOSS_REASONS = {
+    "loss_array_bus": "every input word the buses deliver to a 1x1 layer serves at most as many MACs as the layer "
+                      "has filters ({k} here), so with few output channels the input bus ({bus:g} words per cycle) cannot keep "
+                      "the array busy",
+    "loss_small_dims": "a 1x1 layer's PE set is one filter row tall and the array fills only with copies on other "
+                       "filters and channels, of which a layer with {k} output channels has few",
+    "loss_fill_drain": "each short fold pays the systolic fill and drain",
+    "loss_fold_remainder": "channel and filter counts do not divide into the scratchpads' groups",
+    "loss_memory_stall": "DRAM traffic does not hide behind the short compute",
+}
+
+
+def dataflow_text(facts: dict) -> str:
+    """Does the low-channel finding hold under rs? Said from the numbers."""
+    flows = facts["dataflows"]
+    if "rs" not in flows:
+        return ""
+    rs = flows["rs"]
+    others = [d for d in flows if d != "rs"]
+    excess = {d: f["first_stage_share_of_cycles"] / f["first_stage_share_of_macs"] for d, f in flows.items()
+              if f["first_stage_share_of_macs"]}
+    holds = excess.get("rs", 0) > 1.1
+    parts = [f"Under rs, {rs['first_stage']} of v1 takes {_pct(rs['first_stage_share_of_cycles'])} of the cycles for "
+             f"{_pct(rs['first_stage_share_of_macs'])} of the MACs ({excess.get('rs', 0):.2f}x its share; "
+             + ", ".join(f"{d} {excess[d]:.2f}x" for d in others if d in excess) + ")."]
+    why = {d: f"{LOSS_LABELS[f['first_stage_dominant_loss']]} ({f['first_stage_losses'][f['first_stage_dominant_loss']]:.0%} "
+              f"of its PE-cycles)" for d, f in flows.items()}
+    reason = LOSS_REASONS.get(rs["first_stage_dominant_loss"], "").format(k=rs["first_stage_out_channels"],
+                                                                         bus=rs["ifmap_bus_words_per_cycle"])
+    weaker = holds and all(excess.get("rs", 0) < excess[d] for d in others if d in excess)
+    verdict = "holds, more weakly than under " + " and ".join(others) + "," if weaker else "holds" if holds else "does not hold"
+    parts.append(f"The low-channel finding {verdict} under row-stationary: {rs['first_stage']} loses most to "
+                 f"{why['rs']} under rs, against " + ", ".join(f"{why[d]} under {d}" for d in others) + "."
+                 + (f" Under rs, {reason}." if reason and holds else ""))
+    best = min(flows, key=lambda d: flows[d]["networks"]["sqnxt23_v1"]["time_ms"])
+    parts.append(f"v5 is {_times(rs['v1_v5_speedup'])} faster than v1 under rs (" +
+                 ", ".join(f"{d} {_times(flows[d]['v1_v5_speedup'])}" for d in others) +
+                 f"); v1 runs fastest under {best}.")
+    return " ".join(parts)
 
 
 # ----------------------------------------------------------------------------- files

@@ -129,3 +129,22 @@ def test_shipped_setup_states_the_eyeriss_table(study):
     assert "batch 1, 227x227 input except MobileNet v1 at 224x224" in report
     header = study_text_files(study)["totals.csv"].splitlines()[0].split(",")
     assert "energy_macnorm" in header and "energy_ratio" in header and "dram_energy_share" in header
+
+
+def test_row_stationary_section_compares_dataflows_on_one_array(study, facts):
+    flows = facts["dataflows"]
+    assert flows["array"] == "32x32" and list(flows["dataflows"]) == ["os", "ws", "rs"]
+    # The os twin is 32pe_os under another name: the same numbers.
+    os_twin = flows["dataflows"]["os"]["networks"]["sqnxt23_v1"]
+    assert os_twin["time_ms"] == study.result("32pe_os", "sqnxt23_v1").totals["time_ms"]
+    for entry in flows["dataflows"].values():
+        # Stage 1's PE-cycles: utilization plus every loss share is the whole (docs/model.md).
+        assert entry["first_stage_utilization"] + sum(entry["first_stage_losses"].values()) == pytest.approx(1, abs=1e-9)
+        assert entry["first_stage_dominant_loss"] == max(entry["first_stage_losses"], key=entry["first_stage_losses"].get)
+    report = study_text_files(study, facts)["report.md"]
+    section = report[report.index("## 5. Row-stationary"):]
+    rs = flows["dataflows"]["rs"]
+    excess = rs["first_stage_share_of_cycles"] / rs["first_stage_share_of_macs"]
+    # The verdict follows the numbers: the finding holds when the stage takes > 1.1x its MAC share.
+    assert ("finding holds" in section) == (excess > 1.1)
+    assert f"{excess:.2f}x its share" in section
