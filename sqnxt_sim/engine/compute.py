@@ -49,15 +49,13 @@ class ComputeCost:
     psum_chunks: np.ndarray  # the streamed dimension runs in this many chunks (1: not tiled)
     psum_spill: np.ndarray  # words of partial sums sent to DRAM and read back (each way)
     psum_overflow: np.ndarray  # bool: what waits is more than its room (tiled, possibly in 1 chunk, or spilled)
-    psum_overflow_any: np.ndarray  # bool: under either core split
     feasible: np.ndarray  # bool: the dataflow can map the layer on this array (scratchpads large enough)
 
 
 def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, cores, psum_room=np.inf,
-                 spill_psums=False, conventions: Conventions = Conventions(), split: str | None = None) -> ComputeCost:
+                 spill_psums=False, conventions: Conventions = Conventions()) -> ComputeCost:
     """``psum_room``: words of buffer the waiting partial sums may take. When they need more,
-    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM.
-    ``split``: "channels" or "pixels" to impose the core split (default: fewer compute cycles)."""
+    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM."""
     layer = table.geometry
     by_channels = _pieces_by_channels(layer, cores)
     by_pixels = _pieces_by_pixels(dataflow, layer, cores)
@@ -66,7 +64,7 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
     chan = _evaluate(by_channels, *options)
     # One core: both splits are the whole layer.
     pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(by_pixels, *options)
-    use_pixels = pix["cycles"] < chan["cycles"] if split is None else np.full(np.shape(chan["cycles"]), split == "pixels")
+    use_pixels = pix["cycles"] < chan["cycles"]
     pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
 
     rows, cols = array.rows, array.cols
@@ -105,7 +103,6 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
         psum_chunks=np.where(is_mac, pick["psum_chunks"], 1) + zero,
         psum_spill=mac_only(pick["psum_spill"]) + zero,
         psum_overflow=np.where(is_mac, pick["psum_overflow"], False) & np.ones(zero.shape, dtype=bool),
-        psum_overflow_any=np.where(is_mac, chan["psum_overflow"] | pix["psum_overflow"], False) & np.ones(zero.shape, dtype=bool),
         feasible=np.where(is_mac, pick["feasible"], True) & np.ones(zero.shape, dtype=bool),
     )
 

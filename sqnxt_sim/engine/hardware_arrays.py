@@ -6,7 +6,7 @@ call evaluates a network on H configurations at once; a single Hardware is the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Sequence
 
 import numpy as np
@@ -56,6 +56,10 @@ class HardwareArrays:
     def array(self) -> ArrayShape:
         return ArrayShape(self.rows, self.cols, self.spad_ifmap, self.spad_filter, self.spad_psum,
                           self.bus_ifmap, self.bus_filter, self.bus_psum)
+
+    def take(self, configs) -> "HardwareArrays":
+        """The rows of ``configs`` only."""
+        return HardwareArrays(**{f.name: getattr(self, f.name)[configs] for f in fields(self)})
 
     def dataflows_needed(self) -> tuple[str, ...]:
         """Registered dataflows some configuration may run, in registry order."""

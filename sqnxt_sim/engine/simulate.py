@@ -62,9 +62,11 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     for preset, cost, traffic in zip(presets, costs, traffics):
         out = _run(table, res, hw, preset, cost, traffic)
         allowed = hw.candidates[:, [dataflows.code(preset.name)]]
-        overflow = np.flatnonzero((cost.psum_overflow_any & allowed).any(axis=0))
+        overflowing = (out["psum_strategy"] == PSUM_TILED) & allowed
+        overflow = np.flatnonzero(overflowing.any(axis=0))
         if overflow.size:
-            out = _resolve_overflow(table, res, hw, preset, room, conventions, out, overflow)
+            out = _resolve_overflow(table, res, hw, preset, room, conventions, out, overflow,
+                                    overflowing[:, overflow].any(axis=1))
         evaluations.append(out)
     chosen = _choose(evaluations, presets, hw)
     columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
@@ -80,30 +82,25 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
 
 
 def _resolve_overflow(table: LayerTable, res: Residency, hw: HardwareArrays, preset: DataflowModel, room,
-                      conventions: Conventions, out: dict, layers: np.ndarray) -> dict:
-    """The few layers whose waiting sums overflow under some core split, run again: under each
-    split, tiled and spilled, keeping the smaller energy-delay product (spilled also where the
-    tiled sums leave the schedule no room); then the split with fewer compute cycles (ties:
-    channels), as docs/model.md says."""
-    sub_table, sub_res = table.take(layers), res.take(layers)
+                      conventions: Conventions, out: dict, layers: np.ndarray, overflow_rows: np.ndarray) -> dict:
+    """The few layers whose waiting sums overflow, run again with the sums spilled (the core
+    split again the one with fewer compute cycles); each keeps whichever of the two runs has
+    the smaller energy-delay product, spilled also where the tiled sums leave no room."""
+    configs = np.flatnonzero(overflow_rows)  # in a sweep, a few of the configurations
+    hw = hw.take(configs)
+    conventions = Conventions(hw.rf_per_mac, hw.load_drain_hops)
+    sub_table, sub_res = table.take(layers), res.take(layers, configs)
+    room = room[configs] if np.ndim(room) == 2 else room
     sub_room = room if np.ndim(room) < 2 or np.shape(room)[-1] == 1 else room[:, layers]
-    splits = (None,) if np.all(hw.cores == 1) else ("channels", "pixels")
-    best = []
-    for split in splits:
-        tiled, spilled = (_run(sub_table, sub_res, hw, preset, cost,
-                               dram_traffic(sub_table, sub_res, sub_res.staging - cost.psum_held))
-                          for cost in (compute_cost(sub_table, preset, hw.array, hw.cores, sub_room, spill, conventions, split)
-                                       for spill in (False, True)))
-        spill = (tiled["psum_strategy"] == PSUM_TILED) & spilled["feasible"] & (
-            (spilled["cycles"] * spilled["energy"] < tiled["cycles"] * tiled["energy"]) | ~tiled["feasible"])
-        best.append({key: np.where(spill, spilled[key], tiled[key]) for key in tiled})
-    if len(best) == 2:
-        pixels = best[1]["compute_cycles"] < best[0]["compute_cycles"]
-        best = [{key: np.where(pixels, best[1][key], best[0][key]) for key in best[0]}]
+    cost = _compute_cost_per_array(sub_table, preset, hw, sub_room, conventions, spill=True)
+    spilled = _run(sub_table, sub_res, hw, preset, cost, dram_traffic(sub_table, sub_res, sub_res.staging - cost.psum_held))
+    tiled = {key: np.asarray(value)[np.ix_(configs, layers)] for key, value in out.items()}
+    spill = (tiled["psum_strategy"] == PSUM_TILED) & spilled["feasible"] & (
+        (spilled["cycles"] * spilled["energy"] < tiled["cycles"] * tiled["energy"]) | ~tiled["feasible"])
     merged = {}
     for key, value in out.items():
         merged[key] = np.array(value, copy=True)
-        merged[key][:, layers] = best[0][key]
+        merged[key][np.ix_(configs, layers)] = np.where(spill, spilled[key], tiled[key])
     return merged
 
 
@@ -144,7 +141,7 @@ PSUM_ROOM_SHARE = 0.5
 
 
 def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: HardwareArrays, room,
-                            conventions: Conventions) -> ComputeCost:
+                            conventions: Conventions, spill: bool = False) -> ComputeCost:
     """compute_cost once per distinct array (shape, scratchpads, cores, partial-sum room,
     conventions): a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
     parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.bus_ifmap, hw.bus_filter, hw.bus_psum,
@@ -157,11 +154,11 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
         keys = np.where(allowed[:, None], keys, -1.0)
     unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     if len(unique) == len(keys):
-        return compute_cost(table, preset, hw.array, hw.cores, room, False, conventions)
+        return compute_cost(table, preset, hw.array, hw.cores, room, spill, conventions)
     pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
     array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum,
                                            hw.bus_ifmap, hw.bus_filter, hw.bus_psum)))
-    cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), False,
+    cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), spill,
                         Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)))
     inverse = np.reshape(inverse, -1)
     spread = lambda x: x[inverse] if np.ndim(x) == 2 and np.shape(x)[0] == len(unique) else x

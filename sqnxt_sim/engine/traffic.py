@@ -46,10 +46,12 @@ class Residency:
     output_resident: np.ndarray  # bool: the output stays on chip
     staging: np.ndarray  # (configs, 1) words of buffer for the layers' tiles
 
-    def take(self, layers) -> "Residency":
-        """The columns of ``layers`` only."""
-        return Residency(self.streamed_input[:, layers], self.writes[:, layers], self.input_resident[:, layers],
-                         self.output_resident[:, layers], self.staging)
+    def take(self, layers, configs=None) -> "Residency":
+        """The columns of ``layers`` only (and the rows of ``configs``, when given)."""
+        rows = slice(None) if configs is None else configs
+        return Residency(self.streamed_input[rows][:, layers], self.writes[rows][:, layers],
+                         self.input_resident[rows][:, layers], self.output_resident[rows][:, layers],
+                         self.staging[rows] if np.ndim(self.staging) == 2 else self.staging)
 
 
 @dataclass(frozen=True)

@@ -759,9 +759,8 @@ def _mac_row(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str,
     return row
 
 
-def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dict[str, Any],
-                   stage_words: Fraction) -> dict[str, Any]:
-    """One preset and core split, with its partial-sum strategy."""
+def _psum_plan(layer: Layer, preset: str, split: str, hw: Hardware, stage_words: Fraction) -> tuple[str, int, int]:
+    """(strategy, k, held) of one preset and core split when the sums are tiled: none, fits, tiled."""
     rows_, cols_ = hw.pe_array.rows, hw.pe_array.cols
     if preset == "rs":
         waiting = sum(_rs_waiting(layer, *work, rows_, cols_, hw) for work in _core_work(layer, split, hw.cores, preset))
@@ -769,19 +768,54 @@ def _mac_candidate(layer: Layer, preset: str, split: str, hw: Hardware, res: dic
         waiting = sum(_waiting(preset, *work, rows_, cols_) for work in _core_work(layer, split, hw.cores))
     room = stage_words / 2
     if waiting == 0:
-        return _mac_row(layer, preset, split, hw, res, stage_words, "none", 1, 0)
+        return "none", 1, 0
     if waiting <= room:
-        return _mac_row(layer, preset, split, hw, res, stage_words, "fits", 1, waiting)
+        return "fits", 1, waiting
     # The streamed dimension chunks cut: ws pixels, is filters, rs the N Q output columns.
     streamed = {"ws": layer.n * layer.p * layer.q, "is": layer.k // layer.g, "rs": layer.n * layer.q}[preset]
     # INTERPRETATION: "M or F" are the layer's (one group's) M and F, not a core's slice.
     k = min(math.ceil(waiting / room), streamed)
     # INTERPRETATION: what is held is the waiting sums over k, rounded up to whole words.
-    held = math.ceil(Fraction(waiting, k))
-    spilled = _mac_row(layer, preset, split, hw, res, stage_words, "spilled", 1, 0)
+    return "tiled", k, math.ceil(Fraction(waiting, k))
+
+
+def _compute_cycles(layer: Layer, preset: str, split: str, hw: Hardware, k: int) -> int:
+    """The busiest core's compute cycles of a split, the streamed dimension in k chunks."""
+    rows_, cols_ = hw.pe_array.rows, hw.pe_array.cols
+    if preset == "rs":
+        cores = [_rs_core(layer, *work, rows_, cols_, k, hw) for work in _core_work(layer, split, hw.cores, preset)]
+    else:
+        cores = [_core_slice(preset, *work, rows_, cols_, k, hw) for work in _core_work(layer, split, hw.cores)]
+    return max(core["cycles"] for core in cores)
+
+
+def _fewer_cycles(layer: Layer, preset: str, hw: Hardware, plans: dict) -> str:
+    """The core split with fewer compute cycles under the given plans; ties: channels."""
+    cycles = {split: _compute_cycles(layer, preset, split, hw, plan[1]) for split, plan in plans.items()}
+    return "pixels" if cycles["pixels"] < cycles["channels"] else "channels"
+
+
+def _mac_candidate(layer: Layer, preset: str, hw: Hardware, res: dict[str, Any], stage_words: Fraction) -> dict[str, Any]:
+    """One preset: the tiled run (split with fewer compute cycles, sums tiled or fitting); where
+    its sums are tiled, also the spilled run (split with fewer compute cycles, sums spilled);
+    the smaller energy x cycles of the two (docs/model.md, "Waiting partial sums")."""
+    tiled_plans = {split: _psum_plan(layer, preset, split, hw, stage_words) for split in ("channels", "pixels")}
+    split = _fewer_cycles(layer, preset, hw, tiled_plans)
     try:
-        tiled = _mac_row(layer, preset, split, hw, res, stage_words, "tiled", k, held)
-    except InputError:  # the tiled sums leave the schedule no room: spilling is the only option
+        tiled = _mac_row(layer, preset, split, hw, res, stage_words, *tiled_plans[split])
+    except InputError as error:  # the tiled sums leave the schedule no room
+        tiled, refusal = None, error
+    if tiled is not None and tiled_plans[split][0] != "tiled":
+        return tiled
+    spilled_plans = {s: ("spilled", 1, 0) if plan[0] == "tiled" else plan for s, plan in tiled_plans.items()}
+    split = _fewer_cycles(layer, preset, hw, spilled_plans)
+    try:
+        spilled = _mac_row(layer, preset, split, hw, res, stage_words, *spilled_plans[split])
+    except InputError:
+        if tiled is None:
+            raise refusal from None
+        return tiled
+    if tiled is None:
         return spilled
     # INTERPRETATION: energy x cycles with the total (stalled) cycles; a tie tiles.
     if spilled["energy"] * spilled["cycles"] < tiled["energy"] * tiled["cycles"]:
@@ -803,13 +837,10 @@ def _mac_layer(layer: Layer, hw: Hardware, res: dict[str, Any], stage_words: Fra
                                  "ifmap or filter scratchpad")
             continue
         try:
-            by_split = [_mac_candidate(layer, preset, split, hw, res, stage_words) for split in ("channels", "pixels")]
+            chosen = _mac_candidate(layer, preset, hw, res, stage_words)
         except InputError as error:  # a preset whose tiles cannot fit is no candidate (docs/model.md)
             refusal = error
             continue
-        # INTERPRETATION: the split compares the busiest core's compute cycles (stalls not
-        # included) after each split has chosen its partial-sum strategy; ties: channels.
-        chosen = by_split[1] if by_split[1]["compute_cycles"] < by_split[0]["compute_cycles"] else by_split[0]
         if best is None or (chosen["cycles"], chosen["energy"]) < (best["cycles"], best["energy"]):
             best = chosen  # ties on cycles and energy keep the earlier (os, ws, is, rs)
     if best is None:
