@@ -36,13 +36,14 @@ def format_count(value: float) -> str:
 
 
 def layer_table_text(results: Results) -> str:
-    header = ["#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "util", "spatial", "dataflow", "bound",
-              f"energy {energy_column_unit(results)}"]
+    header = ["#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "time us", "util", "spatial", "dataflow",
+              "bound", f"energy {energy_column_unit(results)}"]
     lines = [[str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
-              format_count(row["cycles"]), f"{row['utilization']:.3f}", f"{row['spatial_utilization']:.3f}",
-              _text(row["dataflow"]), _text(row["bound"]), format_count(row["energy"])]
+              format_count(row["cycles"]), f"{row['time_us']:,.1f}", f"{row['utilization']:.3f}",
+              f"{row['spatial_utilization']:.3f}", _text(row["dataflow"]), _text(row["bound"]),
+              format_count(row["energy"])]
              for row in results.rows()]
-    return text_table(header, lines, left={1, 2, 3, 8, 9})
+    return text_table(header, lines, left={1, 2, 3, 9, 10})
 
 
 def totals_text(results: Results) -> str:
