@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .. import __version__
+from ..engine import dataflows
 from ..engine.results import LOSS_COLUMNS, Results, plain
 from ..hardware.config import Hardware
 from ..hardware.energy import LEGACY_CONVENTIONS
@@ -504,7 +505,8 @@ def config_rows(study: Study) -> list[dict]:
             "global_buffer_kib": hw.memory.global_buffer_kib,
             "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
             "energy_unit": hw.energy.unit, "energy_mac": hw.energy.mac, "energy_register_file": hw.energy.register_file,
-            "energy_inter_pe_hop": hw.energy.inter_pe_hop, "energy_global_buffer": hw.energy.global_buffer,
+            "energy_inter_pe_hop": hw.energy.inter_pe_hop, "energy_inter_pe_multicast": hw.energy.inter_pe,
+            "interconnects": " ".join(_interconnects(hw)), "energy_global_buffer": hw.energy.global_buffer,
             "energy_dram": hw.energy.dram, "register_file_accesses": hw.energy.register_file_accesses,
             "load_drain_hops": hw.energy.load_drain_hops,
         })
@@ -529,16 +531,33 @@ def _energy_short(value: float) -> str:
     return f"{value / 1e9:.3f}"
 
 
-# The Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA 2016), as
-# (unit, MAC, register file, inter-PE, global buffer, DRAM): the shipped configs' table.
-# The shipped default: Eyeriss costs with a systolic hop of 0.1 and RF accesses on change.
-EYERISS_TABLE = ("mac_normalized", 1.0, 1.0, 0.1, 6.0, 200.0, "on_change", True)
+# Energy tables as (unit, MAC, register file, systolic hop, multicast, global buffer, DRAM, RF
+# counting, load/drain hops), None where the config's dataflows do not use that cost.
+# The shipped default: the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer,
+# Sze, ISCA 2016, Table IV) with a systolic hop of 0.1 and RF accesses on change.
+EYERISS_TABLE = ("mac_normalized", 1.0, 1.0, 0.1, None, 6.0, 200.0, "on_change", True)
+# The Eyeriss table itself, as the chip's row-stationary dataflow is charged (ISCA 2016 Eqs. 3-4).
+ISCA_TABLE = ("mac_normalized", 1.0, 1.0, None, 2.0, 6.0, 200.0, "per_mac", None)
+
+
+def _interconnects(hw: Hardware) -> list[str]:
+    """The inter-PE networks the config's dataflows use: "hop" (systolic) and/or "multicast"."""
+    kinds = {dataflows.model(name).interconnect for name in hw.candidates}
+    return [kind for kind in ("hop", "multicast") if kind in kinds]
 
 
 def _energy_table(hw: Hardware) -> tuple:
     e = hw.energy
-    return (e.unit, e.mac, e.register_file, e.inter_pe_hop, e.global_buffer, e.dram, e.register_file_accesses,
-            e.load_drain_hops)
+    hop = "hop" in _interconnects(hw)
+    return (e.unit, e.mac, e.register_file, e.inter_pe_hop if hop else None,
+            e.inter_pe if "multicast" in _interconnects(hw) else None, e.global_buffer, e.dram,
+            e.register_file_accesses, e.load_drain_hops if hop else None)
+
+
+def _inter_pe_text(hop, multicast) -> str:
+    parts = ([f"systolic hop {hop:g}"] if hop is not None else []) + (
+        [f"multicast delivery {multicast:g}"] if multicast is not None else [])
+    return ", ".join(parts)
 
 
 def _energy_unit_text(hw: Hardware) -> str:
@@ -573,15 +592,19 @@ def _energy_assumptions(study: Study) -> list[str]:
     out = []
     for table, names in groups.items():
         hw = study.hardware(names[0])
-        costs = (f"MAC {table[1]:g}, register file {table[2]:g}, systolic hop {table[3]:g}, global buffer "
-                 f"{table[4]:g}, DRAM {table[5]:g}; register-file accesses {table[6].replace('_', ' ')}, "
-                 f"load and drain hops {'charged' if table[7] else 'not charged'}")
+        costs = (f"MAC {table[1]:g}, register file {table[2]:g}, {_inter_pe_text(table[3], table[4])}, global buffer "
+                 f"{table[5]:g}, DRAM {table[6]:g}; register-file accesses {table[7].replace('_', ' ')}"
+                 + ("" if table[8] is None else f", load and drain hops {'charged' if table[8] else 'not charged'}"))
         lead = "- Energy uses " if len(groups) == 1 else f"- On {_config_list(names)}, energy uses "
         if table == EYERISS_TABLE:
             out.append(f"{lead}the Eyeriss per-access costs normalized to one 16-bit MAC (Chen, Emer, Sze, ISCA "
                        f"2016, Table IV) with a systolic neighbour hop derived from a 40 nm register and wire "
                        f"(docs/model.md, \"Energy\"): {costs}. This is a documented convention, not the paper's "
                        f"table; energies are in {_energy_unit_text(hw)}.")
+        elif table == ISCA_TABLE:
+            out.append(f"{lead}the Eyeriss per-access costs normalized to one 16-bit MAC and its counting of "
+                       f"register-file accesses (Chen, Emer, Sze, ISCA 2016, Table IV and Eqs. 3-4): {costs}; "
+                       f"energies are in {_energy_unit_text(hw)}.")
         else:
             unit = "pJ" if table[0] == "pJ" else "MAC-normalized units"
             out.append(f"{lead}the config's own per-access costs, in {unit} (not the Eyeriss table): {costs}; "
@@ -648,13 +671,15 @@ def _setup_section(study: Study) -> list[str]:
         bandwidth = r["dram_bandwidth_bytes_per_cycle"]
         bw = "unlimited" if bandwidth is None else f"{bandwidth:g} B/cycle"
         array = f"{r['cores']} x {r['rows']}x{r['cols']}" if r["cores"] > 1 else f"{r['rows']}x{r['cols']}"
-        energy = (f"{r['energy_mac']:g} / {r['energy_register_file']:g} / {r['energy_inter_pe_hop']:g} / "
+        inter_pe = " + ".join([f"{r['energy_inter_pe_hop']:g} hop"] * ("hop" in r["interconnects"]) +
+                              [f"{r['energy_inter_pe_multicast']:g} multicast"] * ("multicast" in r["interconnects"]))
+        energy = (f"{r['energy_mac']:g} / {r['energy_register_file']:g} / {inter_pe} / "
                   f"{r['energy_global_buffer']:g} / {r['energy_dram']:g}"
                   + (" pJ" if r["energy_unit"] == "pJ" else ""))
         rows.append([r["config"], array, f"{r['total_pes']:,}", r["dataflow"], f"{r['clock_mhz']:g}",
                      f"{r['global_buffer_kib']:g}", bw, energy])
     out.append(_md_table(["config", "PE array", "PEs", "dataflow", "clock MHz", "global buffer KiB", "DRAM bandwidth",
-                          "energy per access: MAC / RF / hop / GB / DRAM"], rows, right={2, 4, 5}))
+                          "energy per access: MAC / RF / inter-PE / GB / DRAM"], rows, right={2, 4, 5}))
     out.append("")
     out.append("What is assumed:")
     out.append("")
