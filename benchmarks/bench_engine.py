@@ -4,7 +4,9 @@
     python benchmarks/bench_engine.py --json benchmarks/baseline.json   # also records it
 
 Targets (2-core machine): one sqnxt23_v1 evaluation < 2 ms after the network is built;
-a 10,000-configuration sweep < 5 s on one core (a fresh process: no schedule remembered);
+a 10,000-configuration sweep < 5 s on one core (a fresh process: no schedule remembered;
+its `best` configurations now also evaluate rs, so the same grid with best over the GEMM
+presets is timed too, like for like with earlier releases);
 `sqnxt-sim run` start to finish < 1.5 s.
 Timings are medians of repeats; the speed-up is a ratio of two timings taken back to back,
 which is what stays meaningful on a shared, noisy machine.
@@ -71,6 +73,11 @@ def main() -> None:
     results["evaluate_one_config_cold_ms"] = median_seconds(cold, repeats) * 1e3
     results["evaluate_one_config_ms"] = median_seconds(lambda: evaluate(workload, arrays), repeats) * 1e3
     results["simulate_with_report_rows_ms"] = median_seconds(lambda: simulate(workload, hw), repeats) * 1e3
+    # Row-stationary (its mapping search included) on the same array, and on the Eyeriss chip.
+    rs_arrays = hardware_arrays([hw.model_copy(update={"dataflow": "rs"})])
+    results["evaluate_one_config_rs_ms"] = median_seconds(lambda: evaluate(workload, rs_arrays), repeats) * 1e3
+    eyeriss = hardware_arrays([resolve_hardware("eyeriss")])
+    results["evaluate_eyeriss_ms"] = median_seconds(lambda: evaluate(workload, eyeriss), repeats) * 1e3
 
     from tests.oracle.reference import reference_simulate
 
@@ -91,6 +98,11 @@ def main() -> None:
     results["sweep_configurations_per_second"] = rows / elapsed
     # Against the per-layer path doing the same sweep one configuration at a time:
     results["speedup_sweep_per_config"] = per_layer / (elapsed / rows)
+    # Like for like with releases before rs: best chooses among the GEMM presets only.
+    presets_only = hw.model_copy(update={"best_of": ("os", "ws", "is")})
+    start = time.perf_counter()
+    sum(len(chunk.totals) for chunk in execute([workload], presets_only, grid))
+    results["sweep_best_of_presets_seconds"] = time.perf_counter() - start
 
     command = [sys.executable, "-m", "sqnxt_sim.cli", "run", "--net", "sqnxt23_v1", "--hw", str(ROOT / "hwconfigs/32pe_os.yaml")]
     results["cli_run_seconds"] = median_seconds(lambda: subprocess.run(command, check=True, capture_output=True), 3 if args.quick else 5)
