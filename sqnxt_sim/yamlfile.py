@@ -4,11 +4,13 @@ The YAML is read as plain data (mappings with string keys, lists, strings, numbe
 booleans, null; dates stay text) and checked for what would otherwise surface later as a
 crash, a hang or a silent surprise: FIFOs and devices, duplicate keys, values YAML cannot
 build (a 5,000-digit integer, ``!!float x``), recursive aliases, alias bombs, absurd nesting.
+Numbers follow YAML 1.2: ``010`` is ten, ``1:0`` is text (YAML 1.1 would read 8 and 60).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -59,9 +61,33 @@ def _checked(construct):
     return construct_or_fail
 
 
+_DECIMAL = re.compile(r"[-+]?[0-9]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+
+
+def _construct_int(loader, node):
+    """Integers as YAML 1.2 reads them: ``010`` is ten, not eight (YAML 1.1's octal); what only
+    YAML 1.1 calls a number (``1:0`` sexagesimal, ``0b11``, ``1_000``) stays text, so the field
+    that wanted a number says so."""
+    text = loader.construct_scalar(node)
+    if _DECIMAL.fullmatch(text):
+        return int(text, 10)
+    if _HEX.fullmatch(text):
+        return int(text[2:], 16)
+    return text
+
+
+def _construct_float(loader, node):
+    """Floats as YAML 1.2 reads them: sexagesimal (``1:30.5``) and ``1_000.5`` stay text."""
+    text = loader.construct_scalar(node)
+    if ":" in text or "_" in text:
+        return text
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
 for _tag, _construct in (("bool", yaml.SafeLoader.construct_yaml_bool),
-                         ("int", yaml.SafeLoader.construct_yaml_int),
-                         ("float", yaml.SafeLoader.construct_yaml_float),
+                         ("int", _construct_int),
+                         ("float", _construct_float),
                          ("timestamp", yaml.SafeLoader.construct_yaml_str)):  # dates stay text
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _checked(_construct))
 
