@@ -137,7 +137,7 @@ def dataflow_comparison(study: Study) -> dict:
                                     for key in ("time_ms", "utilization", "energy")}
                          for net in study.dataflows.networks},
             "v1_v5_speedup": plain(v1.totals["cycles"] / v5.totals["cycles"]),
-            "v1_v5_energy_saving": plain(v1.totals["energy"] / v5.totals["energy"]),
+            "v1_v5_energy_saving": _ratio(v1.totals["energy"], v5.totals["energy"]),
             "first_stage": first["stage"],
             "first_stage_share_of_cycles": first["share_of_cycles"],
             "first_stage_share_of_macs": first["share_of_macs"],
@@ -167,8 +167,8 @@ def conventions_shift(study: Study) -> dict:
     for name, label in pairs.items():
         ratios[name] = {
             "label": label,
-            "energy_saving": plain(now[name]["energy"] / now["sqnxt23_v5"]["energy"]),
-            "energy_saving_legacy": plain(before[name]["energy"] / before["sqnxt23_v5"]["energy"]),
+            "energy_saving": _ratio(now[name]["energy"], now["sqnxt23_v5"]["energy"]),
+            "energy_saving_legacy": _ratio(before[name]["energy"], before["sqnxt23_v5"]["energy"]),
             "speedup": plain(now[name]["cycles"] / now["sqnxt23_v5"]["cycles"]),
             "speedup_legacy": plain(before[name]["cycles"] / before["sqnxt23_v5"]["cycles"]),
         }
@@ -183,6 +183,12 @@ def conventions_shift(study: Study) -> dict:
 
 def _share(part: float, whole: float) -> float:
     return plain(part / whole) if whole else 0.0
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator; None (shown '-') when the denominator is zero, e.g. energies
+    under an all-zero energy table."""
+    return plain(numerator / denominator) if denominator else None
 
 
 def low_channel_layers(study: Study, config: str | None = None, network: str = "sqnxt23_v1") -> dict:
@@ -252,10 +258,10 @@ def baseline_ratios(study: Study, config: str, variant: str | None = None) -> di
         b = study.result(config, name).totals
         out["baselines"][name] = {
             "speedup": plain(b["cycles"] / v["cycles"]),
-            "energy_saving": plain(b["energy"] / v["energy"]),
+            "energy_saving": _ratio(b["energy"], v["energy"]),
             "macs_ratio": plain(b["macs"] / v["macs"]),
             "utilization_ratio": plain(v["utilization"] / b["utilization"]),
-            "energy_per_mac_ratio": plain((b["energy"] / b["macs"]) / (v["energy"] / v["macs"])),
+            "energy_per_mac_ratio": _ratio(b["energy"] * v["macs"], v["energy"] * b["macs"]),
             "variant_utilization": v["utilization"],
             "baseline_utilization": b["utilization"],
             "variant_stall_share": _share(v["stall_cycles"], v["cycles"]),
@@ -277,7 +283,7 @@ def study_findings(study: Study) -> dict:
         first = _first_stage(study, config)
         v1_v5[config] = {
             "speedup": plain(a["cycles"] / b["cycles"]),
-            "energy_saving": plain(a["energy"] / b["energy"]),
+            "energy_saving": _ratio(a["energy"], b["energy"]),
             "utilization_v1": a["utilization"],
             "utilization_v5": b["utilization"],
             "utilization_gain": plain(b["utilization"] / a["utilization"] - 1),
@@ -313,8 +319,17 @@ def _recon(study: Study, name: str) -> str:
     return ", a reconstruction" if net is not None and net.reconstruction else ""
 
 
-def _times(value: float) -> str:
-    return f"{value:.2f}x"
+def _less_energy(saving: float | None, template: str) -> str:
+    """``template`` with the energy ratio, or a note that there is none (an all-zero energy table)."""
+    return template.format(_times(saving)) if saving is not None else " (no energy ratio: the energy table is all zeros)"
+
+
+def _fixed(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _times(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
 
 
 def _pct(value: float) -> str:
@@ -359,9 +374,9 @@ def variants_text(study: Study, facts: dict) -> str:
     parts = []
     for config in dict.fromkeys([study.finding_config, study.headline_config]):
         r = facts["v1_vs_v5"][config]
-        parts.append(f"on {config} v5 is {_times(r['speedup'])} faster than v1 and needs {_times(r['energy_saving'])} "
-                     f"less energy, utilization {r['utilization_v1']:.3f} -> {r['utilization_v5']:.3f} "
-                     f"({_signed_pct(r['utilization_gain'])})")
+        parts.append(f"on {config} v5 is {_times(r['speedup'])} faster than v1"
+                     + _less_energy(r["energy_saving"], " and needs {} less energy") + ", utilization "
+                     f"{r['utilization_v1']:.3f} -> {r['utilization_v5']:.3f} ({_signed_pct(r['utilization_gain'])})")
     gains = {c: r["utilization_gain"] for c, r in facts["v1_vs_v5"].items()}
     top = max(gains, key=gains.get)
     slower = [c for c, r in facts["v1_vs_v5"].items() if r["speedup"] <= 1]
@@ -400,7 +415,9 @@ def _variants_heading(facts: dict) -> str:
     return "Moving blocks to the wider stages does not pay everywhere."
 
 
-def _signed_pct(value: float) -> str:
+def _signed_pct(value: float | None) -> str:
+    if value is None:
+        return "-"
     return f"{value:+.1%}" if abs(value) < 0.05 else f"{value:+.0%}"
 
 
@@ -416,15 +433,18 @@ def ratio_text(study: Study, facts: dict, baseline: str) -> str:
     hw = study.hardware(config)
     sentences = []
     paper_s, paper_e = r["paper_speedup"], r["paper_energy_saving"]
-    wins = r["speedup"] > 1 and r["energy_saving"] > 1
+    energy_known = r["energy_saving"] is not None
+    wins = r["speedup"] > 1 and (not energy_known or r["energy_saving"] > 1)
     verdict = "reproduces the ordering" if wins else "does NOT reproduce the ordering"
     sentences.append(
-        f"On {config}, {variant} is {_times(r['speedup'])} faster than {name} and uses "
-        f"{_times(r['energy_saving'])} less energy (paper: {_times(paper_s)} and {_times(paper_e)}), "
+        f"On {config}, {variant} is {_times(r['speedup'])} faster than {name}"
+        + _less_energy(r["energy_saving"], " and uses {} less energy")
+        + f" (paper: {_times(paper_s)} and {_times(paper_e)}), "
         f"which {verdict}; our speed-up is "
-        f"{_pct(abs(r['speedup'] / paper_s - 1))} {'below' if r['speedup'] < paper_s else 'above'} the paper's and our "
-        f"energy ratio {_pct(abs(r['energy_saving'] / paper_e - 1))} "
-        f"{'below' if r['energy_saving'] < paper_e else 'above'}.")
+        f"{_pct(abs(r['speedup'] / paper_s - 1))} {'below' if r['speedup'] < paper_s else 'above'} the paper's"
+        + (f" and our energy ratio {_pct(abs(r['energy_saving'] / paper_e - 1))} "
+           f"{'below' if r['energy_saving'] < paper_e else 'above'}." if energy_known else
+           "."))
     if r["utilization_ratio"] < 1:
         why = (f"{name} needs {_times(r['macs_ratio'])} the MACs, but keeps the array busier (utilization "
                f"{r['baseline_utilization']:.3f} against {r['variant_utilization']:.3f}), which takes "
@@ -451,10 +471,11 @@ def ratio_text(study: Study, facts: dict, baseline: str) -> str:
             f"holds pixels stays nearly empty, and how much that costs depends on the dataflow and the array shape"
             + (f" (which is why this speed-up varies {spread[baseline]:.1f}-fold across the configs, more than "
                f"against any other baseline)." if widest == baseline and len(study.configs) > 1 else "."))
-    sentences.append(
-        f"Per MAC, {name} spends {_times(r['energy_per_mac_ratio'])} {variant}'s energy; DRAM is "
-        f"{_pct(r['baseline_dram_energy_share'])} of its energy ({_pct(r['variant_dram_energy_share'])} for "
-        f"{variant}; {name} has {_times(r['weights_ratio'])} the weights).")
+    if r["energy_per_mac_ratio"] is not None:
+        sentences.append(
+            f"Per MAC, {name} spends {_times(r['energy_per_mac_ratio'])} {variant}'s energy; DRAM is "
+            f"{_pct(r['baseline_dram_energy_share'])} of its energy ({_pct(r['variant_dram_energy_share'])} for "
+            f"{variant}; {name} has {_times(r['weights_ratio'])} the weights).")
     speedups = {c: facts["baselines"][c]["baselines"][baseline]["speedup"] for c in study.configs
                 if baseline in facts["baselines"][c]["baselines"]}
     if len(speedups) > 1:
@@ -763,7 +784,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
                 continue
             rows.append([r["display_name"] + (" (fastest)" if r["fastest"] else ""), f"{r['macs']:,}",
                          f"{r['weights']:,}", f"{r['cycles']:,}", f"{r['time_ms']:.3f}", _energy_short(r["energy"]),
-                         f"{r['utilization']:.3f}", f"{r['cycles_ratio']:.3f}", f"{r['energy_ratio']:.3f}"])
+                         f"{r['utilization']:.3f}", f"{r['cycles_ratio']:.3f}", _fixed(r['energy_ratio'])])
         out.append(_md_table(["variant", "MACs", "weights", "cycles", "time ms", "energy (1e9)", "utilization",
                               "time / v1", "energy / v1"], rows))
         out.append("")
@@ -849,7 +870,8 @@ def _conventions_section(shift: dict) -> list[str]:
            "tiling and spilling partial sums (by energy x cycles) or a tie in `best` goes the other way.", ""]
     rows = []
     for entry in shift["ratios"].values():
-        move = entry["energy_saving"] / entry["energy_saving_legacy"] - 1
+        move = (entry["energy_saving"] / entry["energy_saving_legacy"] - 1
+                if entry["energy_saving"] is not None and entry["energy_saving_legacy"] else None)
         rows.append([entry["label"], _times(entry["energy_saving"]), _times(entry["energy_saving_legacy"]),
                      _signed_pct(move), _times(entry["speedup"]), _times(entry["speedup_legacy"])])
     out.append(_md_table(["ratio", "less energy (sourced)", "less energy (legacy)", "moved by", "faster (sourced)",
@@ -1021,7 +1043,8 @@ def study_summary(study: Study, facts: dict | None = None) -> str:
                      f"{low['max_spatial_utilization']:.2f}, {_pct(low['share_of_cycles'])} of the cycles")
     for config in dict.fromkeys([study.finding_config, study.headline_config]):
         r = facts["v1_vs_v5"][config]
-        lines.append(f"v1 -> v5  {config}: {_times(r['speedup'])} faster, {_times(r['energy_saving'])} less energy, "
+        lines.append(f"v1 -> v5  {config}: {_times(r['speedup'])} faster"
+                     + _less_energy(r["energy_saving"], ", {} less energy") + ", "
                      f"utilization {r['utilization_v1']:.3f} -> {r['utilization_v5']:.3f}")
     entry = facts["baselines"][study.headline_config]
     for name in ("squeezenet1_0", "alexnet"):
@@ -1029,7 +1052,8 @@ def study_summary(study: Study, facts: dict | None = None) -> str:
         if r:
             lines.append(f"vs {BASELINE_LABELS[name]:<15} {_label(study, entry['variant'])} on "
                          f"{study.headline_config}: {_times(r['speedup'])} faster "
-                         f"(paper {_times(r['paper_speedup'])}), "
-                         f"{_times(r['energy_saving'])} less energy (paper {_times(r['paper_energy_saving'])})")
+                         f"(paper {_times(r['paper_speedup'])})"
+                         + _less_energy(r["energy_saving"], ", {} less energy")
+                         + f" (paper {_times(r['paper_energy_saving'])})")
     return "\n".join(lines)
 

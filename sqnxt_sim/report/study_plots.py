@@ -46,15 +46,15 @@ def variants_totals_png(study: "Study") -> bytes:
             for config in configs:
                 value = study.result(config, variant).totals[key]
                 if key != "utilization":
-                    value = value / study.result(config, VARIANTS[0]).totals[key]
+                    value = _relative(value, study.result(config, VARIANTS[0]).totals[key])
                 values.append(value)
             net = next(n for n in study.comparison.networks if n.name == variant)
             ax.bar(x + (j - (len(VARIANTS) - 1) / 2) * width, values, width, color=VARIANT_COLORS[j % 5],
                    label=net.display_name, edgecolor="white", linewidth=0.4)
         if key != "utilization":
             ax.axhline(1.0, color="black", linewidth=0.8)
-            low = min(study.result(c, v).totals[key] / study.result(c, VARIANTS[0]).totals[key]
-                      for c in configs for v in VARIANTS)
+            low = np.nanmin([_relative(study.result(c, v).totals[key], study.result(c, VARIANTS[0]).totals[key])
+                             for c in configs for v in VARIANTS] + [1.0])
             ax.set_ylim(min(0.5, low - 0.05), max(1.1, ax.get_ylim()[1]))
         else:
             ax.set_ylim(0, 1.0)
@@ -72,6 +72,11 @@ def variants_totals_png(study: "Study") -> bytes:
     return png_bytes(fig)
 
 
+def _relative(value: float, reference: float) -> float:
+    """value / reference; NaN (no bar) when the reference is zero (an all-zero energy table)."""
+    return value / reference if reference else np.nan
+
+
 def baselines_png(study: "Study", facts: dict) -> bytes:
     """Speed-up and energy ratio of the fastest variant over each baseline, with the paper's values."""
     from matplotlib.lines import Line2D
@@ -86,8 +91,9 @@ def baselines_png(study: "Study", facts: dict) -> bytes:
     x = np.arange(len(configs))
     width = 0.8 / max(len(shown), 1)
     fig, axes = plt.subplots(2, 1, figsize=(max(11, 1.45 * len(configs) + 4), 9.5), sharex=True)
-    values_all = [facts["baselines"][c]["baselines"][b][k] for c in configs for b in shown
-                  for k in ("speedup", "energy_saving")]
+    # An all-zero energy table has no energy ratio (None): no bar, and nothing to scale to.
+    values_all = [v for c in configs for b in shown for k in ("speedup", "energy_saving")
+                  if (v := facts["baselines"][c]["baselines"][b][k]) is not None]
     top = max(values_all + [p[k] for p in PAPER.values() for k in p]) * 1.6
     bottom = min(values_all + [1.0]) / 1.3
     ticks = [t for t in (0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64) if bottom <= t <= top]
@@ -96,10 +102,10 @@ def baselines_png(study: "Study", facts: dict) -> bytes:
         handles = []
         for j, name in enumerate(shown):
             values = [facts["baselines"][c]["baselines"][name][key] for c in configs]
-            bars = ax.bar(x + (j - (len(shown) - 1) / 2) * width, values, width, color=BASELINE_COLORS[name],
-                          label=f"ours vs {BASELINE_LABELS[name]}")
+            bars = ax.bar(x + (j - (len(shown) - 1) / 2) * width, [np.nan if v is None else v for v in values], width,
+                          color=BASELINE_COLORS[name], label=f"ours vs {BASELINE_LABELS[name]}")
             handles.append(bars)
-            ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=1.5)
+            ax.bar_label(bars, labels=["-" if v is None else f"{v:.2f}" for v in values], fontsize=7, padding=1.5)
         for name in shown:
             paper = PAPER.get(name, {}).get(key)
             if paper:

@@ -148,3 +148,20 @@ def test_row_stationary_section_compares_dataflows_on_one_array(study, facts):
     # The verdict follows the numbers: the finding holds when the stage takes > 1.1x its MAC share.
     assert ("finding holds" in section) == (excess > 1.1)
     assert f"{excess:.2f}x its share" in section
+
+
+def test_an_all_zero_energy_table_has_no_energy_ratios(tmp_path):
+    # Zero energies are valid (a timing-only study): every energy ratio is None ('-'), never a
+    # ZeroDivisionError or NaN; the time ratios are unchanged.
+    from sqnxt_sim import hardware_from_dict
+    zero = hardware_from_dict({"name": "zero", "pe_array": {"rows": 16, "cols": 16},
+                               "energy": {"mac": 0, "register_file": 0, "inter_pe": 0, "inter_pe_hop": 0,
+                                          "global_buffer": 0, "dram": 0}})
+    study = run_study([zero])
+    facts = study_findings(study)
+    assert facts["v1_vs_v5"]["zero"]["energy_saving"] is None
+    assert facts["v1_vs_v5"]["zero"]["speedup"] > 1
+    assert all(r["energy_saving"] is None for r in facts["baselines"]["zero"]["baselines"].values())
+    files = study_text_files(study, facts)
+    assert "no energy ratio" in files["report.md"] and "nan" not in files["report.md"].lower()
+    json.loads(files["findings.json"])  # valid JSON: None, not NaN
