@@ -195,7 +195,8 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
               help="Local worker processes.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run the sweep on a cluster.")
 @click.option("--chunk", type=click.IntRange(1, 1_000_000), default=512, show_default=True,
-              help="Configurations per engine call (bounds memory).")
+              help="Configurations per engine call (bounds memory; capped so that configurations x layers "
+                   "stays within 2,000,000).")
 @batch_option
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
@@ -207,8 +208,10 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     from .report.labels import energy_unit_label
     from .engine.simulate import prepare
     from .report.sweep_output import front_text, write_sweep
-    from .sweep import execute, load_grid, validate_grid
+    from .sweep import check_scheduler_address, execute, load_grid, validate_grid
 
+    if scheduler:
+        check_scheduler_address(scheduler)
     if out is not None:
         check_out_dir(out)
     workloads = [prepare(load_network(name, batch=batch)) for name in nets_]
@@ -244,7 +247,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
 @main.command("export")
 @click.argument("net")
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random weights written.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="Seed of the random weights written.")
 @friendly_errors
 def export_(net: str, target: Path, seed: int) -> None:
     """Export a network to an ONNX model (needs the onnx extra): sqnxt-sim export NET OUT.onnx"""

@@ -32,6 +32,9 @@ from .hardware.config import Hardware, hardware_from_dict
 from .yamlfile import check_plain_data, read_yaml_mapping
 
 CHUNK_CONFIGS = 512  # configurations per engine call: (512 x layers) arrays stay small
+MAX_CHUNK_CELLS = 2_000_000  # configurations x layers of one engine call: a few hundred MB of columns
+MAX_GRID_CONFIGURATIONS = 10**9  # about ten days at 1,000 configurations/s; more is a typo
+IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker: memory stays bounded
 TOTAL_COLUMNS = (
     "cycles", "time_ms", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
     "energy_inter_pe", "energy_global_buffer", "energy_dram", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
@@ -83,6 +86,9 @@ def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
         values.append(tuple(options))
     if not keys:
         raise InputError(source, None, "the grid has no keys")
+    size = math.prod(len(v) for v in values)
+    if size > MAX_GRID_CONFIGURATIONS:
+        raise InputError(source, None, f"{size:,} combinations; a sweep takes at most {MAX_GRID_CONFIGURATIONS:,}")
     return Grid(tuple(keys), tuple(values), source)
 
 
@@ -133,7 +139,8 @@ def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Ha
 
 
 def validate_grid(base: Hardware, grid: Grid) -> None:
-    """Check every value of every key once, so a bad value fails before any work starts."""
+    """Check every value of every key once, and the one combination that builds the largest
+    chip (the only limit that ties keys together), so a bad grid fails before any work starts."""
     base_data = base.model_dump(mode="json")
     for key, options in zip(grid.keys, grid.values):
         for value in options:
@@ -141,6 +148,25 @@ def validate_grid(base: Hardware, grid: Grid) -> None:
                 hardware_from_dict(apply_overrides(base_data, {key: value}), grid.source)
             except InputError as error:
                 raise InputError(grid.source, key, f"{error.problem.split(' (got')[0]} (got {value!r})") from None
+    largest = {key: max(options, key=lambda value, key=key: _chip_pes(base_data, key, value))
+               for key, options in zip(grid.keys, grid.values) if key in CHIP_KEYS}
+    if largest:
+        try:
+            hardware_from_dict(apply_overrides(base_data, largest), grid.source)
+        except InputError as error:
+            shown = ", ".join(f"{key} = {value!r}" for key, value in largest.items())
+            raise InputError(grid.source, error.field, f"{error.problem} (in the combination {shown})") from None
+
+
+CHIP_KEYS = ("pe_array", "pe_array.rows", "pe_array.cols", "cores")  # what sets the chip's PE count
+
+
+def _chip_pes(base_data: dict[str, Any], key: str, value: Any) -> int:
+    """PEs of the chip with only ``key`` set to ``value`` (for ranking a key's options)."""
+    data = apply_overrides(base_data, {key: value})
+    array = data.get("pe_array") if isinstance(data.get("pe_array"), dict) else {}
+    numbers = [array.get("rows", 1), array.get("cols", 1), data.get("cores", 1)]
+    return math.prod(n if isinstance(n, int) and not isinstance(n, bool) else 1 for n in numbers)
 
 
 @dataclass(frozen=True)
@@ -188,31 +214,63 @@ def chunk_bounds(size: int, chunk: int = CHUNK_CONFIGS) -> Iterator[tuple[int, i
         yield start, min(size, start + chunk)
 
 
+def chunk_size(requested: int, layers: int) -> int:
+    """Configurations per engine call: as asked, but at most MAX_CHUNK_CELLS configurations x layers."""
+    return max(1, min(requested, MAX_CHUNK_CELLS // max(layers, 1)))
+
+
+def _in_order(submit, bounds, window: int):
+    """Results of ``submit(a, b)`` for each bound, in order, with at most ``window`` in flight."""
+    from collections import deque
+
+    pending = deque()
+    bounds = iter(bounds)
+    try:
+        for a, b in bounds:
+            pending.append(submit(a, b))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
 def execute(
     workloads: Sequence[Workload], base: Hardware, grid: Grid, *, per_layer: bool = False, workers: int = 1,
     scheduler: str | None = None, chunk: int = CHUNK_CONFIGS,
 ) -> Iterator[ChunkResult]:
-    """Yield chunk results in grid order: in-process, on local processes, or on Dask."""
-    bounds = list(chunk_bounds(grid.size, chunk))
+    """Yield chunk results in grid order: in-process, on local processes, or on Dask. A few
+    chunks per worker are in flight at a time, so memory does not grow with the grid."""
+    chunk = chunk_size(chunk, max((len(w.table) for w in workloads), default=1))
+    bounds = chunk_bounds(grid.size, chunk)
     if scheduler:
         yield from _on_dask(scheduler, workloads, base, grid, bounds, per_layer)
     elif workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_chunk, workloads, base, grid, a, b, per_layer) for a, b in bounds]
-            try:
-                for future in futures:
-                    yield future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+            yield from _in_order(lambda a, b: pool.submit(run_chunk, workloads, base, grid, a, b, per_layer), bounds,
+                                 IN_FLIGHT_PER_WORKER * workers)
     else:
         for a, b in bounds:
             yield run_chunk(workloads, base, grid, a, b, per_layer)
 
 
+def check_scheduler_address(address: str) -> str:
+    """A Dask scheduler address sqnxt-sim can use: tcp://host:port (or host:port)."""
+    scheme, _, rest = address.rpartition("://")
+    host, _, port = (rest or address).rpartition(":")
+    if scheme not in ("", "tcp"):
+        raise InputError("--scheduler", None, f"only tcp:// scheduler addresses are supported, not {scheme}://")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError("--scheduler", None, f"{address!r} is not an address of the form tcp://host:port")
+    return address
+
+
 def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator[ChunkResult]:
+    check_scheduler_address(address)
     try:
         from distributed import Client
     except ImportError:
@@ -223,12 +281,9 @@ def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator
         raise InputError("--scheduler", None, f"cannot reach the Dask scheduler at {address}: {error}") from None
     try:
         shared = client.scatter(list(workloads), broadcast=True)
-        futures = [client.submit(_run_chunk_scattered, shared, base, grid, a, b, per_layer, pure=False) for a, b in bounds]
-        try:
-            for future in futures:  # in grid order; later chunks keep running meanwhile
-                yield future.result()
-        finally:
-            client.cancel(futures)
+        window = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
+        yield from _in_order(lambda a, b: client.submit(_run_chunk_scattered, shared, base, grid, a, b, per_layer,
+                                                        pure=False), bounds, window)
     finally:
         client.close()
 

@@ -41,12 +41,19 @@ MAX_NAMED_LAYERS = 48
 
 
 def pyplot():
-    """matplotlib.pyplot on the Agg backend, imported on first use."""
-    import matplotlib
+    """matplotlib.pyplot on the Agg backend, imported on first use. Figures only ever go to
+    files, so an MPLBACKEND in the environment (possibly not a backend at all) is ignored."""
+    import os
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    backend = os.environ.pop("MPLBACKEND", None)
+    try:
+        import matplotlib
 
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    finally:
+        if backend is not None:
+            os.environ["MPLBACKEND"] = backend
     return plt
 
 

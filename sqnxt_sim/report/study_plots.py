@@ -79,12 +79,12 @@ def _relative(value: float, reference: float) -> float:
 
 def baselines_png(study: "Study", facts: dict) -> bytes:
     """Speed-up and energy ratio of the fastest variant over each baseline, with the paper's values."""
+    from .study import BASELINE_LABELS, PAPER
+
+    plt = pyplot()  # first: it imports matplotlib whatever the environment says
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, NullLocator
 
-    from .study import BASELINE_LABELS, PAPER
-
-    plt = pyplot()
     configs = study.configs
     shown = [b for b in ("squeezenet1_0", "squeezenet1_1", "alexnet")
              if all(b in facts["baselines"][c]["baselines"] for c in configs)]

@@ -18,10 +18,19 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..errors import InputError
 from ..outputs import prepare_dir, write_report
 from ..sweep import ChunkResult, pareto_front
 
 SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
+
+
+def _written(target: Path, function, *args, **kwargs):
+    """An OS error while writing ``target`` (disk full, ...) as one line naming the file."""
+    try:
+        return function(*args, **kwargs)
+    except OSError as error:
+        raise InputError(str(target), None, f"cannot write: {error.strerror or error}") from None
 
 
 class CsvStream:
@@ -30,13 +39,16 @@ class CsvStream:
     def __init__(self, target: Path, header=str) -> None:
         self.target = target
         self.header = header
-        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        handle, name = _written(target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         self.temp = Path(name)
         self.file = os.fdopen(handle, "w", newline="", encoding="utf-8")
         self.writer: csv.DictWriter | None = None
         self.rows = 0
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
+        _written(self.target, self._write, rows)
+
+    def _write(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
             if self.writer is None:
                 self.writer = csv.DictWriter(self.file, fieldnames=list(row), lineterminator="\n")
@@ -46,9 +58,9 @@ class CsvStream:
         self.file.flush()
 
     def close(self) -> None:
-        self.file.close()
-        os.chmod(self.temp, 0o644)
-        os.replace(self.temp, self.target)
+        _written(self.target, self.file.close)
+        _written(self.target, os.chmod, self.temp, 0o644)
+        _written(self.target, os.replace, self.temp, self.target)
 
     def discard(self) -> None:
         self.file.close()
@@ -105,6 +117,11 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
     tracker = ParetoTracker()
     streams: dict[str, CsvStream] = {}
     names = ["sweep.csv"] + (["sweep_layers.csv"] if per_layer else [])
+    if directory is not None:  # before any work: a name taken by a folder would fail only at the end
+        for name in names + ["pareto.csv", "pareto.png", "sweep_summary.json"]:
+            target = Path(directory) / name
+            if target.exists() and not target.is_file():
+                raise InputError(str(target), None, "cannot write: exists and is not a regular file")
     done, rows, interrupted = 0, 0, False
     try:
         for result in chunks:
@@ -158,10 +175,9 @@ def _csv_text(rows: list[dict[str, Any]], header=str) -> str:
 
 
 def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
-    import matplotlib
+    from .plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=(8, 5.5))
     cmap = plt.get_cmap("tab10")

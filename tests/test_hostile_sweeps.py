@@ -1,0 +1,89 @@
+"""Hostile sweeps and environments: one line, exit status 2, nothing written, bounded work."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sqnxt_sim import load_network, resolve_hardware
+from sqnxt_sim.cli import main
+from sqnxt_sim.engine.simulate import prepare
+from sqnxt_sim.sweep import MAX_CHUNK_CELLS, chunk_size, execute, grid_from_dict, validate_grid
+
+
+def one_line_error(result, *words):
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sqnxt-sim: error: "), result.output
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def sweep(tmp_path, grid_text, *extra):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(grid_text)
+    return CliRunner().invoke(main, ["sweep", "--net", "sqnxt23_v1", "--hw", "32pe_os", "--grid", str(grid),
+                                     "--out", str(tmp_path / "out"), *extra])
+
+
+def test_a_grid_too_large_to_enumerate_is_refused_at_once(tmp_path):
+    # 1,000^4 = 10^12 combinations: counted, not built (it used to grow past 5 GB).
+    values = "[" + ", ".join(str(v) for v in range(1, 1001)) + "]"
+    result = sweep(tmp_path, f"pe_array.rows: {values}\npe_array.cols: {values}\ncores: {values}\nclock_mhz: {values}\n")
+    one_line_error(result, "grid.yaml", "1,000,000,000,000 combinations")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_combination_beyond_the_pe_limit_fails_before_any_output(tmp_path):
+    # Each value alone is valid (2048 x 2048 = 4,194,304 PEs, the limit), two cores are not.
+    result = sweep(tmp_path, "pe_array.rows: [8, 2048]\npe_array.cols: [2048]\ncores: [1, 2]\n")
+    one_line_error(result, "grid.yaml", "cores", "pe_array.rows = 2048")
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_name_taken_by_a_directory_fails_before_the_work(tmp_path):
+    (tmp_path / "out" / "sweep.csv").mkdir(parents=True)
+    result = sweep(tmp_path, "pe_array.rows: [8, 16]\n")
+    one_line_error(result, "sweep.csv", "not a regular file")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv"]
+
+
+@pytest.mark.parametrize("address", ["ucx://127.0.0.1:8786", "tls://127.0.0.1:8786", "127.0.0.1", "tcp://host:99999"])
+def test_scheduler_addresses_other_than_tcp_are_refused(tmp_path, address):
+    result = sweep(tmp_path, "pe_array.rows: [8, 16]\n", "--scheduler", address)
+    one_line_error(result, "--scheduler")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_chunk_is_capped_by_layers():
+    # sqnxt23_v1 has 135 layers: at most 2,000,000 / 135 = 14,814 configurations per call.
+    assert chunk_size(1_000_000, 135) == MAX_CHUNK_CELLS // 135 == 14_814
+    assert chunk_size(512, 135) == 512 and chunk_size(10, 10**7) == 1
+    workload = prepare(load_network("sqnxt23_v1"))
+    grid = grid_from_dict({"pe_array.rows": [8, 16, 32]})
+    base = resolve_hardware("32pe_os")
+    validate_grid(base, grid)
+    chunks = list(execute([workload], base, grid, chunk=1_000_000))
+    assert [(c.start, c.stop) for c in chunks] == [(0, 3)]
+
+
+def test_export_refuses_a_negative_seed(tmp_path):
+    result = CliRunner().invoke(main, ["export", "sqnxt23_v1", str(tmp_path / "m.onnx"), "--seed", "-1"])
+    assert result.exit_code == 2 and "Traceback" not in result.output and "--seed" in result.output
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_a_bogus_matplotlib_backend_in_the_environment_is_ignored(tmp_path):
+    # Figures only go to files: MPLBACKEND=bogus used to end in a traceback at import.
+    env = {**os.environ, "MPLBACKEND": "bogus"}
+    out = tmp_path / "report"
+    run = subprocess.run([sys.executable, "-m", "sqnxt_sim.cli", "run", "--net", "sqnxt23_v1", "--out", str(out)],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert (out / "utilization.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
