@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from functools import wraps
 from pathlib import Path
@@ -269,8 +270,16 @@ def schema(kind: str) -> None:
 
 
 def _write_files(out: Path, files: dict[str, str | bytes]) -> None:
-    """Write already-rendered files into ``out`` (created if needed): all of them or none."""
-    write_report(prepare_dir(out), files)
+    """Write already-rendered files into ``out`` (created if needed): all of them or none; a
+    directory created here is removed again when the files cannot be written."""
+    created = not out.exists()
+    directory = prepare_dir(out)
+    try:
+        write_report(directory, files)
+    except BaseException:
+        if created:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
 
 
 if __name__ == "__main__":

@@ -87,3 +87,44 @@ def test_a_bogus_matplotlib_backend_in_the_environment_is_ignored(tmp_path):
                          env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert (out / "utilization.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_long_config_name_still_makes_valid_file_names(tmp_path):
+    hw = tmp_path / "long.yaml"
+    hw.write_text("name: " + "n" * 300 + "\npe_array: {rows: 8, cols: 8}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", "--net", "sqnxt23_v1", "--net", "sqnxt23_v5", "--hw", str(hw),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    names = [p.name for p in out.iterdir()]
+    assert any(name.startswith("layers_nnn") for name in names) and max(map(len, names)) <= 100  # layers_ + 80 + .png
+
+
+def test_a_failed_write_leaves_no_new_directory(tmp_path, monkeypatch):
+    from sqnxt_sim import InputError, cli
+
+    def failing(directory, files):
+        raise InputError(str(directory / "comparison.csv"), None, "cannot write: No space left on device")
+
+    monkeypatch.setattr(cli, "write_report", failing)
+    out = tmp_path / "new"
+    result = CliRunner().invoke(main, ["compare", "--net", "sqnxt23_v1", "--net", "sqnxt23_v5", "--hw", "8x8_os",
+                                       "--out", str(out)])
+    one_line_error(result, "No space left")
+    assert not out.exists()
+
+
+def test_comparing_a_zero_energy_config_with_a_pj_one_warns_nothing(tmp_path):
+    import warnings
+
+    from sqnxt_sim import hardware_from_dict
+    from sqnxt_sim.report.compare import compare, comparison_files
+
+    zero = hardware_from_dict({"name": "zero", "pe_array": {"rows": 8, "cols": 8},
+                               "energy": {"mac": 0, "register_file": 0, "inter_pe": 0, "inter_pe_hop": 0,
+                                          "global_buffer": 0, "dram": 0}})
+    pj = hardware_from_dict({"name": "pj", "pe_array": {"rows": 8, "cols": 8}, "energy": {"unit": "pJ"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NaN division used to warn (and draw nothing sensible)
+        files = comparison_files(compare(["sqnxt23_v1", "sqnxt23_v5"], [zero, pj]))
+    assert "nan" not in files["comparison.json"].lower()

@@ -8,6 +8,7 @@ time ratio (one clock).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -278,9 +279,16 @@ def comparison_text(comparison: Comparison) -> str:
     return "\n".join(out)
 
 
+SLUG_CHARS = 80  # file names stay far below the usual 255-byte limit
+
+
 def slug(name: str) -> str:
-    """A file-name-safe form of a config or network name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "config"
+    """A file-name-safe form of a config or network name; a long one is cut and keeps a
+    short hash of the whole, so two long names that share a start stay apart."""
+    text = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "config"
+    if len(text) <= SLUG_CHARS:
+        return text
+    return f"{text[:SLUG_CHARS - 9]}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def comparison_files(comparison: Comparison) -> dict[str, str | bytes]:

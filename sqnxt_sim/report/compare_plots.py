@@ -99,7 +99,10 @@ def totals_png(comparison: "Comparison") -> bytes:
         e_factor, e_unit = scale_for(energy_values, energy_unit(comparison.results[(hws[0].name, nets[0])]))
         energy_label = f"energy ({e_unit})"
     else:
-        energy_values = energy_values / energy_values[:, :1]
+        # A config with an all-zero energy table has no ratio: no bar (NaN), not a warning.
+        reference = energy_values[:, :1]
+        energy_values = np.divide(energy_values, reference, out=np.full(energy_values.shape, np.nan),
+                                  where=reference != 0)
         e_factor, energy_label = 1.0, f"energy / {comparison.reference_label}'s (configs use different units)"
     annotate = n_bars <= 24
     for j, hw in enumerate(hws):
