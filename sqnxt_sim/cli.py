@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import sys
 from functools import wraps
 from pathlib import Path
@@ -225,15 +227,15 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     started = time.perf_counter()
     chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk)
     title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.keys)})"
-    with click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,
-                           hidden=grid.size <= chunk or not sys.stderr.isatty()) as bar:
+    with _terminate_as_interrupt(), click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,
+                                                      hidden=grid.size <= chunk or not sys.stderr.isatty()) as bar:
         def advancing():
             for result in chunks:
                 yield result
                 bar.update(result.stop - result.start)
 
-        summary = write_sweep(directory, advancing(), grid.size, energy_unit_label(access_costs(base).unit), title, per_layer,
-                              energy_suffix=access_costs(base).unit.column_suffix)
+        summary = write_sweep(directory, advancing(), grid.size, energy_unit_label(access_costs(base).unit), title,
+                              per_layer, energy_suffix=access_costs(base).unit.column_suffix)
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")
@@ -267,6 +269,29 @@ def schema(kind: str) -> None:
     from .schema import json_schema_text
 
     click.echo(json_schema_text(kind), nl=False)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM and SIGHUP stop a sweep as Ctrl-C does: the finished rows are kept in valid
+    files (forked workers inherit the handler and stop with their chunk)."""
+    previous = {}
+    for number in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)):
+        if number is None:
+            continue
+        try:
+            previous[number] = signal.signal(number, _raise_interrupt)
+        except (ValueError, OSError):  # not the main thread
+            pass
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _write_files(out: Path, files: dict[str, str | bytes]) -> None:

@@ -128,3 +128,43 @@ def test_comparing_a_zero_energy_config_with_a_pj_one_warns_nothing(tmp_path):
         warnings.simplefilter("error")  # a NaN division used to warn (and draw nothing sensible)
         files = comparison_files(compare(["sqnxt23_v1", "sqnxt23_v5"], [zero, pj]))
     assert "nan" not in files["comparison.json"].lower()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGHUP", "SIGINT"])
+def test_a_signal_mid_sweep_keeps_the_finished_rows_and_leaves_no_worker(tmp_path, signal_name):
+    import csv
+    import signal
+    import time
+
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("pe_array.rows: [4, 8, 12, 16, 20, 24, 28, 32]\npe_array.cols: [4, 8, 12, 16, 20, 24, 28, 32]\n"
+                    "cores: [1, 2, 3, 4]\nmemory.dram_bandwidth_bytes_per_cycle: [8, 16, 32, 64, 128, null]\n"
+                    "dataflow: [os, ws, best]\n")  # 4,608 configurations: far longer than the wait below
+    out = tmp_path / "sweep-out"
+    job = subprocess.Popen([sys.executable, "-m", "sqnxt_sim.cli", "sweep", "--net", "sqnxt23_v1", "--hw", "32pe_os",
+                            "--grid", str(grid), "--out", str(out), "--workers", "2", "--chunk", "64"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(out.glob(".sweep.csv.*.tmp")) and time.monotonic() < deadline and job.poll() is None:
+        time.sleep(0.1)
+    time.sleep(1.0)  # some chunks finished
+    job.send_signal(getattr(signal, signal_name))
+    _, stderr = job.communicate(timeout=60)
+    assert job.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    with open(out / "sweep.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert 0 < len(rows) < 4608 and [int(r["config"]) for r in rows] == list(range(len(rows)))
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+    # No process of this sweep outlives it (the workers' command lines name the unique out path).
+    time.sleep(0.5)
+    survivors = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if str(out) in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    survivors.append(proc.name)
+            except OSError:
+                pass
+    assert not survivors
