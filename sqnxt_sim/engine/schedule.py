@@ -88,6 +88,13 @@ _P_INNERMOST = _ORDER_OF_COLUMN[:, 2][None, :] == P
 _RESIDENT_OF_COLUMN = _ORDER_OF_COLUMN[:, 2].astype(np.int64)
 
 
+def _per(room, size):
+    """How many tiles of ``size`` words fit in ``room``: for a tile that takes no buffer (input
+    and output both on chip), unlimited if there is room left at all; never divides by zero."""
+    room, size = np.broadcast_arrays(np.asarray(room, dtype=np.float64), np.asarray(size, dtype=np.float64))
+    return np.divide(room, size, out=np.where(room >= 0, np.inf, -np.inf), where=size > 0)
+
+
 def _window(d, rows):
     """Input rows under a band of ``rows`` output rows (at most the input's height)."""
     return np.minimum(d["h"], (rows - 1) * d["stride"] + d["r"])
@@ -127,9 +134,9 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
             ct[:, cols] = np.clip(np.floor((cap - kb * bb * ub * q * is_out) / (kb * rs + bb * w * _window(d, ub) * is_in)), 0, c)
         else:
             room = cap - kb * cb * rs
-            images = np.floor(room / np.maximum(cb * w * h * is_in + kb * p * q * is_out, 1e-300))
-            rows = np.clip(np.floor((room - cb * w * np.maximum(r - stride, 0) * is_in)
-                                    / np.maximum(cb * w * stride * is_in + kb * q * is_out, 1e-300)), 0, p)
+            images = np.floor(_per(room, cb * w * h * is_in + kb * p * q * is_out))
+            rows = np.clip(np.floor(_per(room - cb * w * np.maximum(r - stride, 0) * is_in,
+                                         cb * w * stride * is_in + kb * q * is_out)), 0, p)
             whole = images >= 1
             b[:, cols] = np.where(whole, np.minimum(images, n), 1.0)
             u[:, cols] = np.where(whole, p, rows)

@@ -204,10 +204,10 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
         # A layer with no cycles at all (concat, ReLU) does no MAC work by definition.
         "loss_non_mac": np.where(pe_cycles > 0, share(cost.non_mac), np.where(table.has_macs, 0.0, 1.0)),
     }
-    out["temporal_utilization"] = np.where(out["spatial_utilization"] > 0, out["utilization"] / np.maximum(out["spatial_utilization"], 1e-300), 0.0)
+    out["temporal_utilization"] = _quotient(out["utilization"], out["spatial_utilization"])
     out["folds"] = cost.folds
     # Mean PEs of the chip given work while the array streams.
-    out["active_pes"] = np.where(cost.streaming > 0, hw.chip_pes * (1 - cost.small_dims / np.maximum(cost.streaming, 1e-300)), 0.0)
+    out["active_pes"] = np.where(cost.streaming > 0, hw.chip_pes * (1 - _quotient(cost.small_dims, cost.streaming)), 0.0)
     out["cores_with_more"] = cost.cores_with_more
     out["macs_more"] = cost.macs_more
     out["macs_less"] = cost.macs_less
@@ -261,6 +261,13 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
     out["energy"] = total
     shape = np.shape(cycles)
     return {key: np.broadcast_to(value, shape) for key, value in out.items()}
+
+
+def _quotient(numerator, denominator) -> np.ndarray:
+    """numerator / denominator, 0 where the denominator is 0 (and no overflow warning)."""
+    numerator, denominator = np.broadcast_arrays(np.asarray(numerator, dtype=np.float64),
+                                                 np.asarray(denominator, dtype=np.float64))
+    return np.divide(numerator, denominator, out=np.zeros(numerator.shape), where=denominator > 0)
 
 
 def _bytes(words, word_bits) -> np.ndarray:
