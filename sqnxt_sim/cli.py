@@ -13,7 +13,7 @@ import click
 
 from .engine.simulate import simulate
 from .errors import InputError, SqnxtError
-from .hardware.load import resolve_hardware
+from .hardware.load import hardware_file, resolve_hardware
 from .outputs import check_out_dir, prepare_dir, write_report
 from .report.export import json_text, layers_csv, results_json, rows_csv
 from .report.table import layer_table_text, totals_text
@@ -67,7 +67,7 @@ def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> Non
         check_out_dir(out)  # a bad --out is reported before any work
     network = load_network(net, batch=batch)
     hardware = resolve_hardware(hw)
-    results = simulate(network, hardware)
+    results = simulate(network, hardware, str(hardware_file(hw)))
     if out is not None:
         from .report.plots import run_figures
         from .report.stages import stage_rows

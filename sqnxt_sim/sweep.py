@@ -188,7 +188,13 @@ def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: 
     combos = [{key: _cell(value) for key, value in grid.combination(i).items()} for i in range(start, stop)]
     per_network = []
     for workload in workloads:
-        columns = evaluate(workload, arrays)
+        try:
+            columns = evaluate(workload, arrays)
+        except InputError as error:
+            if error.source != "--hw":
+                raise
+            raise InputError(grid.source, error.field,
+                             f"{error.problem} (in one of the combinations {start}..{stop - 1})") from None
         totals = network_totals(columns, workload.table, arrays)
         layers = {key: columns[key].tolist() for key in LAYER_COLUMNS} if per_layer else None
         per_network.append((workload, {key: totals[key].tolist() for key in TOTAL_COLUMNS}, layers))

@@ -168,3 +168,14 @@ def test_a_signal_mid_sweep_keeps_the_finished_rows_and_leaves_no_worker(tmp_pat
             except OSError:
                 pass
     assert not survivors
+
+
+def test_errors_the_simulation_finds_name_the_hardware_file(tmp_path):
+    # A valid config whose buffer cannot stage one tile: found by the engine, not the loader.
+    hw = tmp_path / "tiny.yaml"
+    hw.write_text("name: tiny\npe_array: {rows: 32, cols: 32}\nmemory: {global_buffer_kib: 1.0e-12}\n")
+    for command in (["run", "--net", "alexnet", "--hw", str(hw)],
+                    ["compare", "--net", "alexnet", "--net", "sqnxt23_v1", "--hw", str(hw)]):
+        one_line_error(CliRunner().invoke(main, command), str(hw), "memory.global_buffer_kib")
+    result = sweep(tmp_path, "memory.global_buffer_kib: [1.0e-12, 128]\n")
+    one_line_error(result, "grid.yaml", "memory.global_buffer_kib", "combinations 0..1")

@@ -40,10 +40,17 @@ def prepare(network: Network) -> Workload:
     return Workload(network, layer_table(network), activation_plan(network))
 
 
-def simulate(network: Network | Workload, hardware: Hardware) -> Results:
+def simulate(network: Network | Workload, hardware: Hardware, source: str | None = None) -> Results:
+    """One network on one accelerator. ``source`` names the hardware file in errors the
+    simulation finds (a buffer too small to stage a tile); default: the config's name."""
     workload = network if isinstance(network, Workload) else prepare(network)
     arrays = hardware_arrays([hardware])
-    columns = evaluate(workload, arrays)
+    try:
+        columns = evaluate(workload, arrays)
+    except InputError as error:
+        if error.source != "--hw":
+            raise
+        raise InputError(source or f"hardware config '{hardware.name}'", error.field, error.problem) from None
     totals = {key: value[0] for key, value in network_totals(columns, workload.table, arrays).items()}
     return _package(workload.network, hardware, workload.table, {key: value[0] for key, value in columns.items()}, totals)
 

@@ -13,4 +13,9 @@ def shipped_configs() -> list[str]:
 
 
 def resolve_hardware(name_or_path: str | Path) -> Hardware:
-    return load_hardware(find_named_file(str(name_or_path), "hwconfigs", "--hw", "hardware config"))
+    return load_hardware(hardware_file(name_or_path))
+
+
+def hardware_file(name_or_path: str | Path) -> Path:
+    """The file a --hw argument names: a path as given, or the shipped config of that name."""
+    return find_named_file(str(name_or_path), "hwconfigs", "--hw", "hardware config")

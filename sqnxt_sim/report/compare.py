@@ -19,7 +19,7 @@ from ..engine.results import Results, plain
 from ..engine.simulate import simulate
 from ..errors import InputError
 from ..hardware.config import Hardware
-from ..hardware.load import resolve_hardware
+from ..hardware.load import hardware_file, resolve_hardware
 from ..workload.graph import Network
 from ..workload.load import load_network
 from .export import json_text, rows_csv
@@ -136,9 +136,11 @@ def compare(networks: Sequence[Network | str], hardware: Sequence[Hardware | str
     _unique([net for net in networks if isinstance(net, str)], "--net", "network")
     nets = tuple(net if isinstance(net, Network) else load_network(net, batch=batch) for net in networks)
     hws = tuple(hw if isinstance(hw, Hardware) else resolve_hardware(hw) for hw in hardware)
+    sources = [None if isinstance(hw, Hardware) else str(hardware_file(hw)) for hw in hardware]
     _unique([hw.name for hw in hws], "--hw", "hardware config")
     keys = _network_keys(networks, nets)
-    results = {(hw.name, key): simulate(net, hw) for hw in hws for key, net in zip(keys, nets)}
+    results = {(hw.name, key): simulate(net, hw, source) for hw, source in zip(hws, sources)
+               for key, net in zip(keys, nets)}
     return Comparison(nets, hws, results, keys)
 
 
