@@ -199,7 +199,7 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run the sweep on a cluster.")
 @click.option("--chunk", type=click.IntRange(1, 1_000_000), default=512, show_default=True,
               help="Configurations per engine call (bounds memory; capped so that configurations x layers "
-                   "stays within 2,000,000).")
+                   "stays within 500,000).")
 @batch_option
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,

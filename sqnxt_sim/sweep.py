@@ -32,7 +32,7 @@ from .hardware.config import Hardware, hardware_from_dict
 from .yamlfile import check_plain_data, read_yaml_mapping
 
 CHUNK_CONFIGS = 512  # configurations per engine call: (512 x layers) arrays stay small
-MAX_CHUNK_CELLS = 2_000_000  # configurations x layers of one engine call: a few hundred MB of columns
+MAX_CHUNK_CELLS = 500_000  # configurations x layers of one engine call: about 300 MB of columns
 MAX_GRID_CONFIGURATIONS = 10**9  # about ten days at 1,000 configurations/s; more is a typo
 IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker: memory stays bounded
 TOTAL_COLUMNS = (

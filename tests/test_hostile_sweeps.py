@@ -62,8 +62,8 @@ def test_scheduler_addresses_other_than_tcp_are_refused(tmp_path, address):
 
 
 def test_a_huge_chunk_is_capped_by_layers():
-    # sqnxt23_v1 has 135 layers: at most 2,000,000 / 135 = 14,814 configurations per call.
-    assert chunk_size(1_000_000, 135) == MAX_CHUNK_CELLS // 135 == 14_814
+    # sqnxt23_v1 has 135 layers: at most 500,000 / 135 = 3,703 configurations per call.
+    assert chunk_size(1_000_000, 135) == MAX_CHUNK_CELLS // 135 == 3_703
     assert chunk_size(512, 135) == 512 and chunk_size(10, 10**7) == 1
     workload = prepare(load_network("sqnxt23_v1"))
     grid = grid_from_dict({"pe_array.rows": [8, 16, 32]})
@@ -179,3 +179,21 @@ def test_errors_the_simulation_finds_name_the_hardware_file(tmp_path):
         one_line_error(CliRunner().invoke(main, command), str(hw), "memory.global_buffer_kib")
     result = sweep(tmp_path, "memory.global_buffer_kib: [1.0e-12, 128]\n")
     one_line_error(result, "grid.yaml", "memory.global_buffer_kib", "combinations 0..1")
+
+
+def test_a_figure_with_thousands_of_stages_stays_quick_and_honest():
+    # 2,000 one-layer stages: stages.png keeps the 39 with the most cycles and one bar for the
+    # rest (it took minutes: a tick and a separator per stage); utilization.png names none.
+    from sqnxt_sim import network_from_dict, simulate
+    from sqnxt_sim.report.plots import run_figures
+    from sqnxt_sim.report.plots import _fewer_stages
+    from sqnxt_sim.report.stages import stage_rows
+
+    layers = [{"name": f"c{i}", "op": "conv", "out_channels": 8, "kernel": 1, "stage": f"s{i}"} for i in range(2000)]
+    net = network_from_dict({"name": "many", "input": {"channels": 8, "height": 4, "width": 4}, "layers": layers})
+    results = simulate(net, resolve_hardware("8x8_os"))
+    rows = _fewer_stages(stage_rows(results), results)
+    assert len(rows) == 40 and rows[-1]["stage"] == "1,961 other stages"
+    assert sum(row["cycles"] for row in rows) == results.totals["cycles"]  # nothing dropped
+    figures = run_figures(results)  # seconds; bench_memory.py times a 10,000-stage run
+    assert all(png[:4] == b"\x89PNG" for png in figures.values())

@@ -38,6 +38,9 @@ STALL_COLOR = "#222222"
 STAGE_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#e377c2", "#17becf", "#bcbd22")
 # Layers get their own tick label when there are at most this many; else ticks name stages.
 MAX_NAMED_LAYERS = 48
+# Stages get ticks, separators and bars of their own up to this many; beyond, the layer axis
+# is plain and stages.png keeps the stages with the most cycles and one bar for the others.
+MAX_NAMED_STAGES = 40
 
 
 def pyplot():
@@ -106,9 +109,12 @@ def layer_axis(ax, names: list[str], stages: list[str], tick_labels: bool = True
     from matplotlib.transforms import blended_transform_factory
 
     spans = stage_spans(stages)
+    ax.set_xlim(-0.7, len(stages) - 0.3)
+    if len(spans) > MAX_NAMED_STAGES:  # thousands of labels would take minutes and say nothing
+        ax.set_xlabel(f"layers in execution order ({len(spans):,} stage runs, too many to name)")
+        return
     for _, first, _ in spans[1:]:
         ax.axvline(first - 0.5, color="0.35", linewidth=0.7, linestyle=":")
-    ax.set_xlim(-0.7, len(stages) - 0.3)
     named = len(names) <= MAX_NAMED_LAYERS
     if named:
         ax.set_xticks(range(len(names)))
@@ -235,7 +241,7 @@ def cycles_energy_png(results: Results) -> bytes:
 def stages_png(results: Results) -> bytes:
     """By stage: cycles (compute, stall), utilization, energy by level, share of MACs vs cycles."""
     plt = pyplot()
-    rows = stage_rows(results)
+    rows = _fewer_stages(stage_rows(results), results)
     labels = [row["stage"] for row in rows]
     x = np.arange(len(rows))
     rotate = 30 if len(rows) > 6 else 0
@@ -285,6 +291,20 @@ def stages_png(results: Results) -> bytes:
     fig.suptitle(_title(results, "breakdown by stage"), fontsize=11)
     fig.tight_layout()
     return png_bytes(fig)
+
+
+def _fewer_stages(rows: list[dict], results: Results) -> list[dict]:
+    """At most MAX_NAMED_STAGES bars: the stages with the most cycles, in execution order, and
+    one bar adding up all the others."""
+    if len(rows) <= MAX_NAMED_STAGES:
+        return rows
+    keep = set(sorted(range(len(rows)), key=lambda i: -rows[i]["cycles"])[:MAX_NAMED_STAGES - 1])
+    rest = [row for i, row in enumerate(rows) if i not in keep]
+    other = {key: sum(row[key] for row in rest) for key in rows[0] if key not in ("stage", "utilization")}
+    pes = results.hardware["total_pes"]
+    other["stage"] = f"{len(rest):,} other stages"
+    other["utilization"] = other["macs"] / (other["cycles"] * pes) if other["cycles"] else 0.0
+    return [row for i, row in enumerate(rows) if i in keep] + [other]
 
 
 def run_figures(results: Results) -> dict[str, bytes]:

@@ -1,0 +1,93 @@
+"""Peak memory of sweeps: it must not grow with the grid (issue 15).
+
+    python benchmarks/bench_memory.py                 # prints the table
+    python benchmarks/bench_memory.py --json FILE     # also records it
+
+Each sweep runs as its own `sqnxt-sim sweep` process; its resident memory, summed over the
+process and its worker processes, is sampled from /proc every 50 ms (Linux). Measured: 10k
+and 100k configurations of sqnxt23_v1 with 1 and 2 workers, and a 10,000-layer network on
+a 100-configuration grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+GRID_10K = {"pe_array.rows": [4, 8, 12, 16, 20, 24, 28, 32, 48, 64], "pe_array.cols": [4, 8, 12, 16, 20, 24, 28, 32, 48, 64],
+            "dataflow": ["os", "ws", "is", "best"], "cores": [1, 2, 4, 8, 16],
+            "memory.dram_bandwidth_bytes_per_cycle": [16, 32, 64, 128, None]}
+GRID_100K = {**GRID_10K, "clock_mhz": [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]}
+GRID_100 = {"pe_array.rows": [4, 8, 16, 32, 64], "pe_array.cols": [4, 8, 16, 32, 64], "cores": [1, 2, 4, 8]}
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants, in KiB."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def peak_of(command: list[str]) -> tuple[float, float]:
+    """(peak MiB, seconds) of a command and its children."""
+    start = time.perf_counter()
+    job = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while job.poll() is None:
+        peak = max(peak, tree_rss_kib(job.pid))
+        time.sleep(0.05)
+    if job.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{job.stderr.read().decode()}")
+    return peak / 1024, time.perf_counter() - start
+
+
+def chain_network(path: Path, layers: int) -> None:
+    """A chain of 1x1 convolutions on a 16 x 8 x 8 input."""
+    path.write_text(yaml.safe_dump({"name": f"chain{layers}", "input": {"channels": 16, "height": 8, "width": 8},
+                                    "layers": [{"name": f"c{i}", "op": "conv", "out_channels": 16, "kernel": 1}
+                                               for i in range(layers)]}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        chain_network(tmp / "chain.yaml", 10_000)
+        cases = [("sqnxt23_v1", "10k", GRID_10K, 1), ("sqnxt23_v1", "100k", GRID_100K, 1),
+                 ("sqnxt23_v1", "10k", GRID_10K, 2), ("sqnxt23_v1", "100k", GRID_100K, 2),
+                 (str(tmp / "chain.yaml"), "100", GRID_100, 1)]
+        for net, label, grid, workers in cases:
+            grid_path = tmp / f"grid_{label}.yaml"
+            grid_path.write_text(yaml.safe_dump(grid))
+            out = tmp / f"out_{label}_{workers}"
+            command = [sys.executable, "-m", "sqnxt_sim.cli", "sweep", "--net", net, "--hw", "32pe_os",
+                       "--grid", str(grid_path), "--out", str(out), "--workers", str(workers)]
+            peak, seconds = peak_of(command)
+            name = f"{'chain10000' if net.endswith('chain.yaml') else net}_{label}_workers{workers}"
+            results[name] = {"peak_rss_mib": round(peak, 1), "seconds": round(seconds, 1)}
+            print(f"{name:34s} peak {peak:8.1f} MiB   {seconds:7.1f} s", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
