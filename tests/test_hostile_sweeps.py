@@ -195,5 +195,5 @@ def test_a_figure_with_thousands_of_stages_stays_quick_and_honest():
     rows = _fewer_stages(stage_rows(results), results)
     assert len(rows) == 40 and rows[-1]["stage"] == "1,961 other stages"
     assert sum(row["cycles"] for row in rows) == results.totals["cycles"]  # nothing dropped
-    figures = run_figures(results)  # seconds; bench_memory.py times a 10,000-stage run
+    figures = run_figures(results)
     assert all(png[:4] == b"\x89PNG" for png in figures.values())
