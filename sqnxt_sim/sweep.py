@@ -281,10 +281,7 @@ def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator
         from distributed import Client
     except ImportError:
         raise InputError("--scheduler", None, 'Dask is not installed: pip install "sqnxt-sim[distributed]"') from None
-    try:
-        client = Client(address, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as error:
-        raise InputError("--scheduler", None, f"cannot reach the Dask scheduler at {address}: {error}") from None
+    client = _connect(Client, address)
     try:
         shared = client.scatter(list(workloads), broadcast=True)
         window = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
@@ -292,6 +289,32 @@ def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator
                                                         pure=False), bounds, window)
     finally:
         client.close()
+
+
+SCHEDULER_TIMEOUT_S = 20  # a peer that accepts the connection but never answers is not waited for longer
+
+
+def _connect(client_class, address: str):
+    """A Dask client, or one line saying why not: the handshake runs in a daemon thread with
+    a hard deadline, since a silent peer holds Client(..., timeout=) past its timeout."""
+    import threading
+
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = client_class(address, timeout=f"{SCHEDULER_TIMEOUT_S // 2}s")
+        except Exception as error:  # reported below, in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(SCHEDULER_TIMEOUT_S)
+    if "client" in outcome:
+        return outcome["client"]
+    problem = (f"no Dask scheduler answered at {address} within {SCHEDULER_TIMEOUT_S} s" if thread.is_alive()
+               else f"cannot reach the Dask scheduler at {address}: {outcome.get('error')}")
+    raise InputError("--scheduler", None, problem)
 
 
 def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer):

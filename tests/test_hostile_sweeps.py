@@ -197,3 +197,22 @@ def test_a_figure_with_thousands_of_stages_stays_quick_and_honest():
     assert sum(row["cycles"] for row in rows) == results.totals["cycles"]  # nothing dropped
     figures = run_figures(results)
     assert all(png[:4] == b"\x89PNG" for png in figures.values())
+
+
+def test_a_silent_peer_at_the_scheduler_address_is_not_waited_for(monkeypatch):
+    # A peer that accepts the connection and never answers held the sweep indefinitely.
+    import socket
+
+    distributed = pytest.importorskip("distributed")
+    from sqnxt_sim import InputError, sweep as sweeping
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    monkeypatch.setattr(sweeping, "SCHEDULER_TIMEOUT_S", 2)
+    try:
+        with pytest.raises(InputError, match="no Dask scheduler answered") as error:
+            sweeping._connect(distributed.Client, f"tcp://127.0.0.1:{server.getsockname()[1]}")
+        assert error.value.source == "--scheduler"
+    finally:
+        server.close()
