@@ -91,7 +91,7 @@ def test_a_bogus_matplotlib_backend_in_the_environment_is_ignored(tmp_path):
 
 def test_a_long_config_name_still_makes_valid_file_names(tmp_path):
     hw = tmp_path / "long.yaml"
-    hw.write_text("name: " + "n" * 300 + "\npe_array: {rows: 8, cols: 8}\n")
+    hw.write_text("name: " + "n" * 200 + "\npe_array: {rows: 8, cols: 8}\n")  # the longest name allowed
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["compare", "--net", "sqnxt23_v1", "--net", "sqnxt23_v5", "--hw", str(hw),
                                        "--out", str(out)])
@@ -216,3 +216,15 @@ def test_a_silent_peer_at_the_scheduler_address_is_not_waited_for(monkeypatch):
         assert error.value.source == "--scheduler"
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("field, text", [("stage", "s" * 201), ("name", "n" * 201)])
+def test_labels_printed_in_every_report_are_bounded(tmp_path, field, text):
+    layer = {"name": "c", "op": "conv", "out_channels": 8, "kernel": 1, "stage": "a"}
+    top = {"name": "net"}
+    (layer if field == "stage" else top)[field] = text
+    import yaml
+
+    path = tmp_path / "net.yaml"
+    path.write_text(yaml.safe_dump({**top, "input": {"channels": 8, "height": 4, "width": 4}, "layers": [layer]}))
+    one_line_error(CliRunner().invoke(main, ["run", "--net", str(path)]), "net.yaml", field, "200")

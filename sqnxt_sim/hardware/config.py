@@ -141,8 +141,8 @@ class Energy(_Strict):
 
 
 class Hardware(_Strict):
-    name: Annotated[str, Field(min_length=1)] = "accelerator"
-    description: str = ""
+    name: Annotated[str, Field(min_length=1, max_length=200)] = "accelerator"
+    description: Annotated[str, Field(max_length=10_000)] = ""
     pe_array: PEArray
     cores: Count = 1
     dataflow: DataflowName = "os"

@@ -68,7 +68,7 @@ class InputSpec(_Strict):
 class _LayerBase(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     inputs: list[str] | None = Field(default=None, min_length=1)
-    stage: str = ""
+    stage: Annotated[str, Field(max_length=200)] = ""  # a label: figures and tables print it
     note: str = ""
 
     @field_validator("name")
@@ -118,8 +118,8 @@ LayerEntry = Annotated[
 
 
 class NetworkFile(_Strict):
-    name: Annotated[str, Field(min_length=1)]
-    description: str = ""
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=10_000)] = ""
     reconstruction: bool = False  # True: not a published definition; reports must say so
     input: InputSpec
     layers: list[LayerEntry] = Field(min_length=1, max_length=1_000_000)
@@ -141,8 +141,8 @@ class SqueezeNextFamily(_Strict):
     """Compact SqueezeNext description (see ../shared/reference/squeezenext.md)."""
 
     family: Literal["squeezenext"]
-    name: Annotated[str, Field(min_length=1)]
-    description: str = ""
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=10_000)] = ""
     reconstruction: bool = False
     input: InputSpec
     stem: StemSpec

@@ -251,8 +251,10 @@ class _Importer:
         if not self.layers:
             raise InputError(self.source, "graph", "no node could be modelled as a layer (conv, fc, pool, add, concat, relu)")
         data = {
-            "name": self.metadata.get(META_NETWORK) or self.stem or "onnx",
-            "description": self.model.doc_string or "",
+            # Labels a network file bounds (200 and 10,000 characters), cut rather than refused:
+            # the model is fine, its doc string is just long.
+            "name": (self.metadata.get(META_NETWORK) or self.stem or "onnx")[:200],
+            "description": (self.model.doc_string or "")[:10_000],
             "reconstruction": self.metadata.get(META_RECONSTRUCTION, "").lower() == "true",
             "input": input_spec,
             "layers": self.layers,
@@ -378,9 +380,9 @@ class _Importer:
 
     def _stage(self, node, name: str) -> str:
         if node.name in self.stages:
-            return self.stages[node.name]
+            return self.stages[node.name][:200]
         parts = [part for part in node.name.split("/") if part]
-        return parts[0] if len(parts) >= 3 else ""
+        return parts[0][:200] if len(parts) >= 3 else ""
 
     # -- shapes of tensors --
 
