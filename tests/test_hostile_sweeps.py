@@ -144,12 +144,12 @@ def test_a_signal_mid_sweep_keeps_the_finished_rows_and_leaves_no_worker(tmp_pat
     out = tmp_path / "sweep-out"
     job = subprocess.Popen([sys.executable, "-m", "sqnxt_sim.cli", "sweep", "--net", "sqnxt23_v1", "--hw", "32pe_os",
                             "--grid", str(grid), "--out", str(out), "--workers", "2", "--chunk", "64"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     while not list(out.glob(".sweep.csv.*.tmp")) and time.monotonic() < deadline and job.poll() is None:
         time.sleep(0.1)
     time.sleep(1.0)  # some chunks finished
-    job.send_signal(getattr(signal, signal_name))
+    os.killpg(job.pid, getattr(signal, signal_name))  # the whole process group, workers included
     _, stderr = job.communicate(timeout=60)
     assert job.returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted" in stderr
