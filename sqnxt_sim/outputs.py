@@ -66,10 +66,10 @@ def write_report(directory: str | Path, files: Mapping[str, Content]) -> list[Pa
     directory = Path(directory)
     targets = [directory / name for name in files]
     for target in targets:
-        if _os_step(target, target.exists) and not target.is_file():
+        if os_step(target, target.exists) and not target.is_file():
             raise InputError(str(target), None, "cannot write: exists and is not a regular file")
         if target.parent != directory:  # a name with a folder in it (figures/a.png)
-            _os_step(target, target.parent.mkdir, parents=True, exist_ok=True)
+            os_step(target, target.parent.mkdir, parents=True, exist_ok=True)
     staged: list[tuple[Path, Path]] = []
     # Ctrl-C waits until the files are written (milliseconds: everything was rendered before),
     # so no temporary file is left between its creation and its bookkeeping.
@@ -78,7 +78,7 @@ def write_report(directory: str | Path, files: Mapping[str, Content]) -> list[Pa
             for target, content in zip(targets, files.values()):
                 staged.append((_stage(target, content), target))
             for temp, target in staged:
-                _os_step(target, os.replace, temp, target)
+                os_step(target, os.replace, temp, target)
         finally:
             for temp, _target in staged:
                 temp.unlink(missing_ok=True)  # gone already when the rename happened
@@ -93,25 +93,25 @@ def write_atomic(target: str | Path, write: Content) -> None:
 
 def _stage(target: Path, content: Content) -> Path:
     """Write ``content`` to a new temporary file beside ``target`` and return its path."""
-    handle, temp_name = _os_step(target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp",
+    handle, temp_name = os_step(target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp",
                                  dir=target.parent)
     os.close(handle)
     temp = Path(temp_name)
     try:
         if isinstance(content, str):
-            _os_step(target, temp.write_text, content, encoding="utf-8")
+            os_step(target, temp.write_text, content, encoding="utf-8")
         elif isinstance(content, bytes):
-            _os_step(target, temp.write_bytes, content)
+            os_step(target, temp.write_bytes, content)
         else:
-            _os_step(target, content, temp)
-        _os_step(target, os.chmod, temp, 0o644)
+            os_step(target, content, temp)
+        os_step(target, os.chmod, temp, 0o644)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return temp
 
 
-def _os_step(target: Path, function, *args, **kwargs):
+def os_step(target: Path, function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except OSError as error:

@@ -19,18 +19,10 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..errors import InputError
-from ..outputs import prepare_dir, write_report
+from ..outputs import os_step, prepare_dir, write_report
 from ..sweep import ChunkResult, pareto_front
 
 SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
-
-
-def _written(target: Path, function, *args, **kwargs):
-    """An OS error while writing ``target`` (disk full, ...) as one line naming the file."""
-    try:
-        return function(*args, **kwargs)
-    except OSError as error:
-        raise InputError(str(target), None, f"cannot write: {error.strerror or error}") from None
 
 
 class CsvStream:
@@ -39,14 +31,14 @@ class CsvStream:
     def __init__(self, target: Path, header=str) -> None:
         self.target = target
         self.header = header
-        handle, name = _written(target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        handle, name = os_step(target, tempfile.mkstemp, prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         self.temp = Path(name)
         self.file = os.fdopen(handle, "w", newline="", encoding="utf-8")
         self.writer: csv.DictWriter | None = None
         self.rows = 0
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
-        _written(self.target, self._write, rows)
+        os_step(self.target, self._write, rows)
 
     def _write(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
@@ -58,9 +50,9 @@ class CsvStream:
         self.file.flush()
 
     def close(self) -> None:
-        _written(self.target, self.file.close)
-        _written(self.target, os.chmod, self.temp, 0o644)
-        _written(self.target, os.replace, self.temp, self.target)
+        os_step(self.target, self.file.close)
+        os_step(self.target, os.chmod, self.temp, 0o644)
+        os_step(self.target, os.replace, self.temp, self.target)
 
     def discard(self) -> None:
         self.file.close()

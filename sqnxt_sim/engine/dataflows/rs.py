@@ -45,7 +45,7 @@ class RowStationary:
     def waiting_partial_sums(self, piece: Geometry, array: ArrayShape, plan=None) -> np.ndarray:
         """One round's outputs wait in the buffer when the reduction takes more than one round."""
         m = plan if plan is not None else _mapping(piece, array)
-        return np.where(m.sum_rounds > 1, piece.n * piece.q * m.e * m.p * m.filter_copies * m.group_copies, 0)
+        return np.where(m.psum_writes > 1, piece.n * piece.q * m.e * m.p * m.filter_copies * m.group_copies, 0)
 
     def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions, plan=None) -> MappingCost:
         m = plan if plan is not None else _mapping(piece, array)
@@ -129,8 +129,7 @@ class _Mapping:
     filter_copies: np.ndarray
     group_copies: np.ndarray
     rounds: np.ndarray  # rounds of copies per strip and row fold
-    sum_rounds: np.ndarray  # buffer round trips of each partial sum (row folds x channel rounds)
-    psum_writes: np.ndarray  # partial-sum writes to the buffer per output
+    psum_writes: np.ndarray  # partial-sum writes to the buffer per output (row folds x channel rounds)
 
 
 # The mappings tried. Strip counts, as multiples of the fewest strips that fit the array:
@@ -183,7 +182,7 @@ def _mapping_with_strips(piece: Geometry, array: ArrayShape, ef, filter_copy_div
     rounds = ceil_div(g, group_copies) * ceil_div(filter_groups, filter_copies) * ceil_div(channel_groups, channel_copies)
     psum_writes = rf * ceil_div(channel_groups, channel_copies)
     return _Mapping(feasible, rf, rr, ef, e, q, p, channel_groups, filter_groups, channel_copies, filter_copies,
-                    group_copies, rounds, psum_writes, psum_writes)
+                    group_copies, rounds, psum_writes)
 
 
 RS = RowStationary()
