@@ -4,9 +4,9 @@
     python benchmarks/bench_memory.py --json FILE     # also records it
 
 Each sweep runs as its own `sqnxt-sim sweep` process; its resident memory, summed over the
-process and its worker processes, is sampled from /proc every 50 ms (Linux). Measured: 10k
-and 100k configurations of sqnxt23_v1 with 1 and 2 workers, and a 10,000-layer network on
-a 100-configuration grid.
+process and its worker processes, is sampled from /proc every 50 ms (Linux). Measured: 10k,
+100k and 1M configurations of sqnxt23_v1 with 1 and 2 workers, and a 10,000-layer network on
+a 100-configuration grid. ``--quick`` leaves out the 1M sweeps (about 10 minutes each).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ GRID_10K = {"pe_array.rows": [4, 8, 12, 16, 20, 24, 28, 32, 48, 64], "pe_array.c
             "dataflow": ["os", "ws", "is", "best"], "cores": [1, 2, 4, 8, 16],
             "memory.dram_bandwidth_bytes_per_cycle": [16, 32, 64, 128, None]}
 GRID_100K = {**GRID_10K, "clock_mhz": [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]}
+GRID_1M = {**GRID_100K, "memory.global_buffer_kib": [32, 48, 64, 96, 128, 160, 192, 256, 384, 512]}
 GRID_100 = {"pe_array.rows": [4, 8, 16, 32, 64], "pe_array.cols": [4, 8, 16, 32, 64], "cores": [1, 2, 4, 8]}
 
 
@@ -67,14 +68,15 @@ def chain_network(path: Path, layers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--quick", action="store_true", help="leave out the 1M-configuration sweeps")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         chain_network(tmp / "chain.yaml", 10_000)
-        cases = [("sqnxt23_v1", "10k", GRID_10K, 1), ("sqnxt23_v1", "100k", GRID_100K, 1),
-                 ("sqnxt23_v1", "10k", GRID_10K, 2), ("sqnxt23_v1", "100k", GRID_100K, 2),
-                 (str(tmp / "chain.yaml"), "100", GRID_100, 1)]
+        grids = [("10k", GRID_10K), ("100k", GRID_100K)] + ([] if args.quick else [("1M", GRID_1M)])
+        cases = [("sqnxt23_v1", label, grid, workers) for workers in (1, 2) for label, grid in grids]
+        cases.append((str(tmp / "chain.yaml"), "100", GRID_100, 1))
         for net, label, grid, workers in cases:
             grid_path = tmp / f"grid_{label}.yaml"
             grid_path.write_text(yaml.safe_dump(grid))

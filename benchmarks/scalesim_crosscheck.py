@@ -187,7 +187,7 @@ def network_mode(args, module) -> int:
     ours_by_name = {row["name"]: int(row["compute_cycles"]) for row in results.rows()}
     jobs, layers = [], []
     for layer in network.layers:
-        if not layer.op.has_macs:
+        if not layer.has_macs:
             continue
         layers.append(layer)
         jobs.append({"id": layer.name, "rows": rows, "cols": cols, "dataflow": dataflow,

@@ -255,7 +255,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
 @friendly_errors
 def export_(net: str, target: Path, seed: int) -> None:
     """Export a network to an ONNX model (needs the onnx extra): sqnxt-sim export NET OUT.onnx"""
-    from .workload.onnx_export import export_onnx
+    from .workload.onnx.export import export_onnx
 
     path = export_onnx(load_network(net), target, seed=seed)
     click.echo(f"wrote     {path}")

@@ -193,7 +193,7 @@ def test_non_positive_and_huge_sizes(tmp_path, content, words):
         # The output shrinks to nothing: 16 -> 8 -> 4 -> 2 -> 1, then a 2x2 pool has no window left.
         (net_text(*[conv(f"s{i}", kernel=2, stride=2) for i in range(4)], {"name": "p", "op": "maxpool", "kernel": 2}),
          ["layers[4] 'p'.kernel", "larger than the padded input 1x1"]),
-        (net_text({"name": "sm", "op": "softmax"}), ["layers[0] 'sm'", "unknown op 'softmax'"]),
+        (net_text({"name": "sm", "op": "lstm"}), ["layers[0] 'sm'", "unknown op 'lstm'"]),
         (net_text({"name": "x", "op": 7}), ["layers[0] 'x'", "unknown op '7'"]),
         (net_text(conv("c1", inputs=["nope"])), ["layers[0] 'c1'.inputs", "unknown input 'nope'"]),
         (net_text(conv("a", inputs=["b"]), conv("b", inputs=["a"])), ["layers", "cycle in the graph"]),

@@ -7,9 +7,11 @@ group's filters) or by output pixels, whichever finishes first (ties: channels).
 by at most one unit, so a layer is two sub-problems: ``extra`` cores with one unit more and
 the rest with the base share. The layer takes as long as its busiest core.
 
-Non-MAC layers (pooling, element-wise add) run on the PEs' ALUs, one operation per PE per
-cycle: ceil(ops / all PEs) cycles. Concat and fused ReLU are free: producers write into the
-concatenated buffer and ReLU is applied on the way out of the array.
+Vector layers (pooling, element-wise functions, normalization, reductions, copies) run on the
+vector unit: ceil(operations / (lanes x cores)) cycles, where a layer's operations are its
+elements times its function's cost (hardware/vector.py); by default the lanes are the PEs'
+ALUs, one operation per PE per cycle. Views (a concat written in place, fused ReLU, a
+reshape) are free.
 """
 
 from __future__ import annotations
@@ -53,9 +55,11 @@ class ComputeCost:
 
 
 def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, cores, psum_room=np.inf,
-                 spill_psums=False, conventions: Conventions = Conventions()) -> ComputeCost:
+                 spill_psums=False, conventions: Conventions = Conventions(), vector_ops=None, vector_lanes=None) -> ComputeCost:
     """``psum_room``: words of buffer the waiting partial sums may take. When they need more,
-    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM."""
+    the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM.
+    ``vector_ops``: the vector layers' operations (default: one per element); ``vector_lanes``:
+    the vector unit's operations per cycle per core (default: one per PE)."""
     layer = table.geometry
     by_channels = _pieces_by_channels(layer, cores)
     by_pixels = _pieces_by_pixels(dataflow, layer, cores)
@@ -69,7 +73,9 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
 
     rows, cols = array.rows, array.cols
     pes = rows * cols
-    ew_cycles = -(-table.elementwise_ops // (pes * cores))
+    ops = table.elementwise_ops if vector_ops is None else np.asarray(vector_ops)
+    lanes = pes if vector_lanes is None else vector_lanes
+    ew_cycles = np.ceil(ops / (lanes * cores) - 1e-9).astype(np.int64)
     is_mac = table.has_macs
     cycles = np.where(is_mac, pick["cycles"], ew_cycles)
     chip = np.multiply(cores, pes, dtype=np.float64)  # PE-cycle products can pass 2^63
@@ -84,7 +90,7 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
         folds=mac_only(pick["folds"]) + zero,
         # Independent of the core count for vector work, so more cores never expose more
         # of the first load; for MAC layers the chip's folds only grow when split.
-        transfer_steps=np.where(is_mac, pick["all_folds"], -(-table.elementwise_ops // pes)) + zero,
+        transfer_steps=np.where(is_mac, pick["all_folds"], np.ceil(ops / lanes - 1e-9).astype(np.int64)) + zero,
         busiest_core_macs=mac_only(pick["busiest_macs"]) + zero,
         cores_with_more=mac_only(pick["piece_cores"][0]) + zero,
         macs_more=mac_only(pick["piece_macs"][0]) + zero,

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..hardware.config import Hardware
 from ..hardware.energy import access_costs
+from ..hardware.vector import FUNCTION_NAMES
 from . import dataflows
 from .dataflows.base import ArrayShape
 
@@ -43,6 +44,8 @@ class HardwareArrays:
     dram: np.ndarray
     rf_per_mac: np.ndarray  # bool: the legacy convention, an RF read per operand per MAC
     load_drain_hops: np.ndarray  # bool: charge the hops that load or drain the array
+    vector_lanes: np.ndarray  # vector-unit operations per cycle per core
+    vector_costs: np.ndarray  # (configs, functions): operations per element, by hardware.vector.FUNCTION_NAMES
 
     @property
     def pes(self) -> np.ndarray:
@@ -99,4 +102,7 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         dram=column((c.dram for c in costs), float),
         rf_per_mac=column((c.rf_per_mac for c in costs), bool),
         load_drain_hops=column((c.load_drain_hops for c in costs), bool),
+        vector_lanes=column((h.vector_unit.lanes or h.pe_array.pes for h in configs), np.int64),
+        vector_costs=np.array([[h.vector_unit.cost(f) for f in FUNCTION_NAMES] for h in configs], dtype=float).reshape(
+            len(configs), len(FUNCTION_NAMES)),
     )

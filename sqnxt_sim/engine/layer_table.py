@@ -11,15 +11,15 @@ from functools import cached_property
 
 import numpy as np
 
+from ..hardware.vector import FUNCTION_NAMES
 from ..workload.graph import Network
 from .dataflows.base import Geometry
-from ..workload.layer import Op
 
 
 @dataclass(frozen=True)
 class LayerTable:
     names: tuple[str, ...]
-    ops: tuple[Op, ...]
+    ops: tuple[str, ...]
     stages: tuple[str, ...]
     shapes: tuple[str, ...]
     n: np.ndarray
@@ -36,10 +36,12 @@ class LayerTable:
     w: np.ndarray
     macs: np.ndarray
     weights: np.ndarray
-    elementwise_ops: np.ndarray
+    elementwise_ops: np.ndarray  # vector-unit elements (each costs its function's operations)
     input_words: np.ndarray  # elements read from the producers (all inputs)
     output_words: np.ndarray
     has_macs: np.ndarray  # bool
+    second_operand: np.ndarray  # bool: a matmul of two activations (its "weights" are an activation)
+    function_index: np.ndarray  # vector-unit function of each layer (hardware.vector.FUNCTION_NAMES), -1: none
 
     def __len__(self) -> int:
         return len(self.names)
@@ -75,6 +77,12 @@ class LayerTable:
     def filters_per_group(self) -> np.ndarray:
         return self.k // self.g
 
+    def vector_ops(self, costs: np.ndarray) -> np.ndarray:
+        """Vector-unit operations per (configuration, layer): elements x the function's cost
+        (``costs``: (configs, functions) operations per element)."""
+        per_element = np.where(self.function_index >= 0, np.take(costs, np.maximum(self.function_index, 0), axis=-1), 0.0)
+        return np.ceil(self.elementwise_ops * per_element - 1e-9)
+
     @cached_property
     def geometry(self) -> Geometry:
         """The whole layer as dataflows see it (one group's loop bounds)."""
@@ -82,8 +90,16 @@ class LayerTable:
                         stride_h=self.stride, stride_w=self.stride_w, pixels=self.pixels)
 
 
+def _engine_view(layer):
+    """A matmul's second operand differs per image: the engine sees the batch as more groups."""
+    if layer.kind == "matmul":
+        return 1, layer.g * layer.n, layer.k * layer.n
+    return layer.n, layer.g, layer.k
+
+
 def layer_table(network: Network) -> LayerTable:
     layers = network.layers
+    views = [_engine_view(layer) for layer in layers]
 
     def column(values) -> np.ndarray:
         return np.array(list(values), dtype=np.int64)
@@ -91,12 +107,12 @@ def layer_table(network: Network) -> LayerTable:
     return LayerTable(
         names=tuple(layer.name for layer in layers),
         ops=tuple(layer.op for layer in layers),
-        stages=tuple(layer.stage or layer.op.value for layer in layers),
+        stages=tuple(layer.stage or layer.op for layer in layers),
         shapes=tuple(layer.shape_text() for layer in layers),
-        n=column(layer.n for layer in layers),
+        n=column(view[0] for view in views),
         c=column(layer.c for layer in layers),
-        k=column(layer.k for layer in layers),
-        g=column(layer.g for layer in layers),
+        k=column(view[2] for view in views),
+        g=column(view[1] for view in views),
         p=column(layer.p for layer in layers),
         q=column(layer.q for layer in layers),
         r=column(layer.r for layer in layers),
@@ -110,5 +126,7 @@ def layer_table(network: Network) -> LayerTable:
         elementwise_ops=column(layer.elementwise_ops for layer in layers),
         input_words=column(layer.input_elements for layer in layers),
         output_words=column(layer.output_elements for layer in layers),
-        has_macs=np.array([layer.op.has_macs for layer in layers], dtype=bool),
+        has_macs=np.array([layer.has_macs for layer in layers], dtype=bool),
+        second_operand=np.array([layer.kind == "matmul" for layer in layers], dtype=bool),
+        function_index=column(FUNCTION_NAMES.index(layer.function) if layer.function else -1 for layer in layers),
     )

@@ -2,7 +2,7 @@
 
 Config-independent, so it is computed once per network and reused across a sweep.
 
-Every layer output is a tensor. Concat and fused ReLU produce no new data: their output
+Every layer output is a tensor. Views (a concat written in place, fused ReLU, a reshape) produce no new data: their output
 shares storage with their inputs, so the inputs and the output form one *storage group*
 (union-find over those edges). A group is live from the first step any member is produced
 to the last step any member is read; a residual shortcut therefore stays live across its
@@ -19,9 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..workload.graph import INPUT, Network
-from ..workload.layer import Op
-
-ALIAS_OPS = (Op.CONCAT, Op.RELU)
 
 
 @dataclass(frozen=True)
@@ -31,6 +28,7 @@ class ActivationPlan:
     read_layer: np.ndarray  # (E,) for every data read by a non-alias layer: the reading layer
     read_group: np.ndarray  # (E,) ... the group read
     read_words: np.ndarray  # (E,) ... its size in words
+    read_is_second: np.ndarray  # (E,) bool: the second operand of a matmul (it takes the weights' place)
     write_words: np.ndarray  # (L,) words a layer writes (0 for alias layers)
     is_network_output: np.ndarray  # (L,) bool: result leaves the chip whatever the buffer
     reads_start: np.ndarray  # (L,) reads of layer i are read_*[reads_start[i]:reads_end[i]]
@@ -58,7 +56,7 @@ def activation_plan(network: Network) -> ActivationPlan:
         return x
 
     for i, layer in enumerate(layers):
-        if layer.op in ALIAS_OPS:
+        if layer.is_view:
             for name in layer.inputs:
                 parent[find(slot[name])] = find(i)
     roots = [find(x) for x in range(len(order) + 1)]
@@ -73,19 +71,20 @@ def activation_plan(network: Network) -> ActivationPlan:
     first[input_group] = 0  # the input waits in DRAM: it takes no room on chip
     for i, layer in enumerate(layers):
         g = group[i]
-        if layer.op not in ALIAS_OPS:
+        if not layer.is_view:
             size[g] += layer.output_elements
         first[g] = min(first[g], i)
         last[g] = max(last[g], i)
-    read_layer, read_group, read_words = [], [], []
+    read_layer, read_group, read_words, read_second = [], [], [], []
     for i, layer in enumerate(layers):
-        for name in dict.fromkeys(layer.inputs):
+        for position, name in enumerate(dict.fromkeys(layer.inputs)):
             g = group[slot[name]]
             last[g] = max(last[g], i)
-            if layer.op not in ALIAS_OPS:
+            if not layer.is_view:
                 read_layer.append(i)
                 read_group.append(g)
                 read_words.append(graph.nodes[name]["layer"].output_elements if name != INPUT else network.input_layer.output_elements)
+                read_second.append(layer.kind == "matmul" and position == 1)
                 # A read of a concat result reads the whole concatenated tensor.
     # Live set per step via a difference array over [first, last] of every group.
     delta = np.zeros(len(order) + 1)
@@ -99,7 +98,7 @@ def activation_plan(network: Network) -> ActivationPlan:
     is_output = ~has_readers
     # Only the final layer of an alias chain decides for its group: mark the whole group.
     output_groups = set(group[:len(order)][is_output].tolist())
-    writes = np.array([0 if layer.op in ALIAS_OPS else layer.output_elements for layer in layers], dtype=np.int64)
+    writes = np.array([0 if layer.is_view else layer.output_elements for layer in layers], dtype=np.int64)
     read_layer_array = np.array(read_layer, dtype=np.int64)  # ascending: reads were listed layer by layer
     layer_numbers = np.arange(len(order))
     return ActivationPlan(
@@ -110,6 +109,7 @@ def activation_plan(network: Network) -> ActivationPlan:
         read_layer=read_layer_array,
         read_group=np.array(read_group, dtype=np.int64),
         read_words=np.array(read_words, dtype=np.int64),
+        read_is_second=np.array(read_second, dtype=bool),
         write_words=writes,
         is_network_output=np.array([g in output_groups for g in group[: len(order)].tolist()], dtype=bool),
     )

@@ -59,7 +59,7 @@ class LayerDims:
     h: np.ndarray  # input height and width
     w: np.ndarray
     input_words: np.ndarray  # streamed from DRAM, one group (0: the input is on chip)
-    weight_words: np.ndarray  # one group
+    weight_words: np.ndarray  # one group (0: a matmul's second operand that is on chip)
     output_words: np.ndarray  # written to DRAM, one group (0: the output stays on chip)
 
 
@@ -108,7 +108,7 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
     is_in = (d["input_words"] > 0).astype(np.float64)  # 0/1 factors: an operand on chip takes no staging room
     is_out = (d["output_words"] > 0).astype(np.float64)
     f, c, n, p, q, r, s, stride, h, w = (d[k] for k in ("f", "c", "n", "p", "q", "r", "s", "stride", "h", "w"))
-    rs = r * s
+    rs = r * s * (d["weight_words"] > 0)
 
     # Tiles start at the finest; each order block then sets its outer and middle loops.
     shape = (cap.shape[0], len(_ORDER_OF_COLUMN))
@@ -129,9 +129,9 @@ def dram_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
         # Middle loop: the largest tile that still fits (the footprint is linear in it).
         kb, cb, bb, ub = kt[:, cols], ct[:, cols], b[:, cols], u[:, cols]
         if middle == K:
-            kt[:, cols] = np.clip(np.floor((cap - bb * cb * w * _window(d, ub) * is_in) / (cb * rs + bb * ub * q * is_out)), 0, f)
+            kt[:, cols] = np.clip(np.floor(_per(cap - bb * cb * w * _window(d, ub) * is_in, cb * rs + bb * ub * q * is_out)), 0, f)
         elif middle == C:
-            ct[:, cols] = np.clip(np.floor((cap - kb * bb * ub * q * is_out) / (kb * rs + bb * w * _window(d, ub) * is_in)), 0, c)
+            ct[:, cols] = np.clip(np.floor(_per(cap - kb * bb * ub * q * is_out, kb * rs + bb * w * _window(d, ub) * is_in)), 0, c)
         else:
             room = cap - kb * cb * rs
             images = np.floor(_per(room, cb * w * h * is_in + kb * p * q * is_out))
@@ -172,7 +172,7 @@ class _Tiles:
         f, c, n, p, q, r, s, stride, h, w = (d[k] for k in ("f", "c", "n", "p", "q", "r", "s", "stride", "h", "w"))
         is_in = (d["input_words"] > 0).astype(np.float64)
         is_out = (d["output_words"] > 0)
-        weight_tile = kt * ct * (r * s)
+        weight_tile = kt * ct * (r * s) * (d["weight_words"] > 0)
         self.first_load = weight_tile + b * ct * w * _window(d, u) * is_in
         self.footprint = self.first_load + kt * b * u * q * is_out
         bands = np.ceil(p / u)

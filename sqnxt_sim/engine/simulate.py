@@ -152,21 +152,24 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
     """compute_cost once per distinct array (shape, scratchpads, cores, partial-sum room,
     conventions): a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
     parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.bus_ifmap, hw.bus_filter, hw.bus_psum,
-             hw.cores, room,
-             conventions.rf_per_mac, conventions.load_drain_hops)
-    keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (hw.rows.shape[0], 1)) for x in parts], axis=1)
+             hw.cores, room, conventions.rf_per_mac, conventions.load_drain_hops, hw.vector_lanes, hw.vector_costs)
+    configs = hw.rows.shape[0]
+    keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (configs, np.shape(x)[-1] if np.ndim(x) == 2 else 1))
+                           for x in parts], axis=1)
     # Configurations that may not run this dataflow are never chosen: one of them stands for all.
     allowed = hw.candidates[:, dataflows.code(preset.name)]
     if not allowed.all():
         keys = np.where(allowed[:, None], keys, -1.0)
+    vector_ops = table.vector_ops(hw.vector_costs)
     unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     if len(unique) == len(keys):
-        return compute_cost(table, preset, hw.array, hw.cores, room, spill, conventions)
+        return compute_cost(table, preset, hw.array, hw.cores, room, spill, conventions, vector_ops, hw.vector_lanes)
     pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
     array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum,
                                            hw.bus_ifmap, hw.bus_filter, hw.bus_psum)))
     cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), spill,
-                        Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)))
+                        Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)),
+                        pick(vector_ops), pick(hw.vector_lanes))
     inverse = np.reshape(inverse, -1)
     spread = lambda x: x[inverse] if np.ndim(x) == 2 and np.shape(x)[0] == len(unique) else x
     return replace(cost, **{f.name: spread(getattr(cost, f.name)) for f in fields(cost) if f.name != "counts"},
@@ -223,7 +226,7 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
     # DRAM fills are written into the buffer, write-backs are read out of it.
     gb_read = {op: cost.counts["gb_read"][op] + dram_write[op] for op in cost.counts["gb_read"]}
     gb_write = {op: cost.counts["gb_write"][op] + dram_read[op] for op in cost.counts["gb_write"]}
-    # Pooling and add read their inputs from the buffer and write their outputs to it.
+    # Vector layers read their inputs from the buffer and write their outputs to it.
     vector_layer = ~table.has_macs & (table.elementwise_ops > 0)
     gb_read["ifmap"] = gb_read["ifmap"] + np.where(vector_layer, table.input_words, 0)
     gb_write["psum"] = gb_write["psum"] + np.where(vector_layer, table.output_words, 0)
@@ -255,7 +258,8 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
     gb = {op: gb_read[op] + gb_write[op] for op in gb_read}
     dram = {op: dram_read[op] + dram_write[op] for op in dram_read}
     hop_cost = hw.multicast if preset.interconnect == "multicast" else hw.inter_pe
-    energy = energy_by_level(hw, hop_cost, table.macs + table.elementwise_ops, cost.counts["register_file"],
+    # A vector operation costs one MAC's energy (hardware/vector.py).
+    energy = energy_by_level(hw, hop_cost, table.macs + table.vector_ops(hw.vector_costs), cost.counts["register_file"],
                              cost.counts["inter_pe"], gb, dram)
     total = 0
     for level in LEVELS:
@@ -321,7 +325,7 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
     layers: dict[str, list] = {
         "index": list(range(len(table))),
         "name": list(table.names),
-        "op": [op.value for op in table.ops],
+        "op": list(table.ops),
         "stage": list(table.stages),
         "shape": list(table.shapes),
         "dataflow": [CODE_NAMES[code] if mac else None for code, mac in zip(columns["dataflow_code"].tolist(), table.has_macs)],

@@ -42,6 +42,7 @@ class Residency:
 
     streamed_input: np.ndarray  # words of input read from DRAM (once)
     writes: np.ndarray  # words of output written to DRAM (once)
+    streamed_second: np.ndarray  # words of a matmul's second operand read from DRAM (once; 0: on chip)
     input_resident: np.ndarray  # bool: every input of the layer came from the buffer
     output_resident: np.ndarray  # bool: the output stays on chip
     staging: np.ndarray  # (configs, 1) words of buffer for the layers' tiles
@@ -50,6 +51,7 @@ class Residency:
         """The columns of ``layers`` only (and the rows of ``configs``, when given)."""
         rows = slice(None) if configs is None else configs
         return Residency(self.streamed_input[rows][:, layers], self.writes[rows][:, layers],
+                         self.streamed_second[rows][:, layers],
                          self.input_resident[rows][:, layers], self.output_resident[rows][:, layers],
                          self.staging[rows] if np.ndim(self.staging) == 2 else self.staging)
 
@@ -75,12 +77,15 @@ def residency(table: LayerTable, plan: ActivationPlan, capacity_words, activatio
     budget = capacity * np.asarray(activation_share, dtype=float)
     resident = plan.max_live_words <= budget  # (groups,), or (configs, groups)
     not_resident = ~np.take(resident, plan.read_group, axis=-1)
-    streamed_input = plan.sum_reads_per_layer(plan.read_words * not_resident)
+    streamed = plan.read_words * not_resident
+    streamed_input = plan.sum_reads_per_layer(np.where(plan.read_is_second, 0, streamed))
+    streamed_second = plan.sum_reads_per_layer(np.where(plan.read_is_second, streamed, 0))
     input_resident = plan.sum_reads_per_layer(not_resident.astype(np.int64)) == 0
     output_resident = np.take(resident, plan.group_of_layer, axis=-1) & ~plan.is_network_output
     writes = np.where(output_resident, 0, plan.write_words)
     shape = np.broadcast_shapes(np.shape(writes), np.shape(streamed_input))
     return Residency(np.broadcast_to(streamed_input, shape), np.broadcast_to(writes, shape),
+                     np.broadcast_to(streamed_second, shape),
                      np.broadcast_to(input_resident, shape), np.broadcast_to(output_resident, shape),
                      np.reshape(capacity - budget, (-1, 1)))
 
@@ -106,15 +111,20 @@ def dram_traffic(table: LayerTable, res: Residency, capacity) -> DramTraffic:
         capacity_id = np.reshape(capacity_id, -1)
         streamed = res.streamed_input[config, layer] > 0
         written = res.writes[config, layer] > 0
-        key = (capacity_id * len(shapes) + shape_id[layer]) * 4 + streamed * 2 + written
+        # A matmul's second operand is an activation: DRAM words only when it is not on chip.
+        second = table.second_operand[layer]
+        second_streamed = res.streamed_second[config, layer] > 0
+        key = (((capacity_id * len(shapes) + shape_id[layer]) * 4 + streamed * 2 + written) * 3
+               + np.where(second, 1 + second_streamed, 0))
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         inverse = np.reshape(inverse, -1)
         at = layer[first]
         groups = table.g[at]
         f, c, n, p, q, r, s, stride, h, w = (column.astype(np.float64) for column in shapes[shape_id[at]].T)
+        weights = np.where(table.second_operand[at], res.streamed_second[config[first], at] / groups, f * c * r * s)
         dims = LayerDims(f=f, c=c, n=n, p=p, q=q, r=r, s=s, stride=stride, h=h, w=w,
                          input_words=res.streamed_input[config[first], at] / groups,
-                         weight_words=f * c * r * s, output_words=res.writes[config[first], at] / groups)
+                         weight_words=weights, output_words=res.writes[config[first], at] / groups)
         plan = cached_schedule(dims, capacities[capacity_id[first]])
         fields["feasible"] = _put(np.ones(shape, dtype=bool), config, layer, plan.feasible[inverse])
         back = lambda values: values[inverse]
@@ -149,7 +159,7 @@ def dram_traffic_stack(table: LayerTable, res: Residency, capacities: list) -> l
     shape = np.shape(res.writes)
     count = len(capacities)
     stacked = Residency(*(np.tile(np.broadcast_to(x, shape), (count, 1)) for x in
-                          (res.streamed_input, res.writes, res.input_resident, res.output_resident)),
+                          (res.streamed_input, res.writes, res.streamed_second, res.input_resident, res.output_resident)),
                         staging=np.tile(res.staging, (count, 1)))
     traffic = dram_traffic(table, stacked, np.concatenate([np.broadcast_to(c, shape) for c in capacities], axis=0))
 

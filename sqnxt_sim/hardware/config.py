@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from ..engine import dataflows
 from ..errors import InputError, describe_pydantic_error
 from ..yamlfile import check_plain_data, read_yaml_mapping
+from .vector import VectorUnit
 
 # Default systolic hop cost, MAC-normalized: see docs/model.md, "Energy", for the source.
 INTER_PE_HOP = 0.1
@@ -152,6 +153,7 @@ class Hardware(_Strict):
     word_bits: Annotated[int, Field(gt=0, le=64, strict=True)] = 16
     memory: Memory = Memory()
     energy: Energy = Energy()
+    vector_unit: VectorUnit = VectorUnit()  # pooling, element-wise ops, normalization, data movement
 
     @field_validator("pe_array")
     @classmethod

@@ -47,8 +47,8 @@ def layer_rows(network: Network) -> list[dict]:
     return [{
         "index": i,
         "name": layer.name,
-        "op": layer.op.value,
-        "stage": layer.stage or layer.op.value,
+        "op": layer.op,
+        "stage": layer.stage or layer.op,
         "shape": layer.shape_text(),
         "macs": layer.macs,
         "weights": layer.weights,

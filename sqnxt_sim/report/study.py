@@ -111,7 +111,7 @@ def _stage_losses(results: Results, stage: str) -> dict:
 def _channel_range(study: Study, stage: str, network: str = "sqnxt23_v1") -> str:
     """The output channels of a stage's MAC layers, as "8-32"."""
     net = next(n for n in study.comparison.networks if n.name == network)
-    ks = [layer.k for layer in net.layers if layer.stage == stage and layer.op.has_macs]
+    ks = [layer.k for layer in net.layers if layer.stage == stage and layer.has_macs]
     return f"{min(ks)}-{max(ks)}" if ks and min(ks) != max(ks) else str(ks[0]) if ks else "-"
 
 

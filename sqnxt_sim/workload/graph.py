@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ..errors import InputError
-from .layer import Layer, Op, conv_output_size
-from .netfile import ConvEntry, FcEntry, MergeEntry, NetworkFile, PoolEntry, ReluEntry, as_pair
+from . import ops
+from .layer import INPUT_OP, Layer
+from .netfile import NetworkFile
 
 INPUT = "input"
 
@@ -74,8 +75,9 @@ def build_network(spec: NetworkFile, source: str = "") -> Network:
     inp = spec.input
     if inp.batch * inp.channels * inp.height * inp.width > MAX_TENSOR_ELEMENTS:
         raise InputError(source, "input", f"too large: more than {MAX_TENSOR_ELEMENTS:,} elements")
-    graph.add_node(INPUT, layer=Layer(INPUT, Op.INPUT, n=inp.batch, c=inp.channels, k=inp.channels,
-                                      h=inp.height, w=inp.width, p=inp.height, q=inp.width))
+    graph.add_node(INPUT, layer=Layer(INPUT, INPUT_OP, INPUT_OP, n=inp.batch, c=inp.channels, k=inp.channels,
+                                      h=inp.height, w=inp.width, p=inp.height, q=inp.width,
+                                      dims=(inp.channels, inp.height, inp.width)))
     previous = INPUT
     for index, entry in enumerate(spec.layers):
         where = f"layers[{index}] '{entry.name}'"
@@ -110,59 +112,27 @@ def build_network(spec: NetworkFile, source: str = "") -> Network:
     return Network(spec.name, graph, tuple(order), spec.description, spec.reconstruction, source)
 
 
+_WORDS = {2: "two", 3: "three"}
+
+
 def _infer(entry, inputs: tuple[str, ...], producers: list[Layer], source: str, where: str) -> Layer:
-    first = producers[0]
-    n, channels, h, w = first.n, first.k, first.p, first.q
-    common = dict(name=entry.name, inputs=inputs, stage=entry.stage, note=entry.note, n=n, h=h, w=w)
-
-    def fail(field: str | None, problem: str) -> InputError:
-        return InputError(source, f"{where}.{field}" if field else where, problem)
-
-    if not isinstance(entry, MergeEntry) and len(inputs) != 1:
-        raise fail("inputs", f"{entry.op} takes exactly one input, got {len(inputs)}")
-
-    if isinstance(entry, ConvEntry):
-        r, s = as_pair(entry.kernel)
-        sh, sw = as_pair(entry.stride)
-        ph, pw = as_pair(entry.padding)
-        g = entry.groups
-        if channels % g or entry.out_channels % g:
-            raise fail("groups", f"groups={g} must divide input channels ({channels}) and out_channels ({entry.out_channels})")
-        p, q = _window(h, w, r, s, sh, sw, ph, pw, False, fail)
-        return Layer(op=Op.CONV, bias=entry.bias, c=channels // g, k=entry.out_channels, g=g, p=p, q=q, r=r, s=s,
-                     stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, **common)
-    if isinstance(entry, FcEntry):
-        # An FC layer is a 1x1 convolution on a 1x1 input of all flattened features.
-        common.update(h=1, w=1)
-        return Layer(op=Op.FC, bias=entry.bias, c=channels * h * w, k=entry.out_features, p=1, q=1, **common)
-    if isinstance(entry, PoolEntry):
-        if entry.global_:
-            given = sorted({"kernel", "stride", "padding", "ceil_mode"} & entry.model_fields_set)
-            if given:  # they would be ignored: say so rather than drop them silently
-                raise fail("global", f"a global pool takes no {' or '.join(given)}")
-            r, s, sh, sw, ph, pw, ceil = h, w, 1, 1, 0, 0, False
+    """The op's own shape inference and counts (workload/ops), checked against its input count."""
+    op = ops.spec(entry.op)
+    if len(inputs) < op.min_inputs or (op.max_inputs is not None and len(inputs) > op.max_inputs):
+        if op.max_inputs == 1:
+            wanted = "exactly one input"
+        elif op.max_inputs is None:
+            wanted = f"at least {_WORDS.get(op.min_inputs, op.min_inputs)} inputs"
         else:
-            if entry.kernel is None:
-                raise fail("kernel", "required for a pool that is not global")
-            r, s = as_pair(entry.kernel)
-            sh, sw = as_pair(entry.stride if entry.stride is not None else entry.kernel)
-            ph, pw = as_pair(entry.padding)
-            ceil = entry.ceil_mode
-        p, q = _window(h, w, r, s, sh, sw, ph, pw, ceil, fail)
-        return Layer(op=Op(entry.op), c=channels, k=channels, p=p, q=q, r=r, s=s,
-                     stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw, **common)
-    if isinstance(entry, MergeEntry):
-        if len(inputs) < 2:
-            raise fail("inputs", f"{entry.op} needs at least two inputs")
-        for other, name in zip(producers[1:], inputs[1:]):
-            if (other.p, other.q, other.n) != (h, w, n):
-                raise fail("inputs", f"size mismatch at {entry.op}: '{inputs[0]}' is {h}x{w}, '{name}' is {other.p}x{other.q}")
-            if entry.op == "add" and other.k != channels:
-                raise fail("inputs", f"channel mismatch at add: '{inputs[0]}' has {channels} channels, '{name}' has {other.k}")
-        out = sum(prod.k for prod in producers) if entry.op == "concat" else channels
-        return Layer(op=Op(entry.op), c=out, k=out, p=h, q=w, **common)
-    assert isinstance(entry, ReluEntry)
-    return Layer(op=Op.RELU, c=channels, k=channels, p=h, q=w, **common)
+            wanted = f"{op.min_inputs} to {op.max_inputs} inputs" if op.min_inputs != op.max_inputs else f"{op.min_inputs} inputs"
+        needs = "needs" if len(inputs) < op.min_inputs and op.max_inputs is None else "takes"
+        raise InputError(source, f"{where}.inputs", f"{entry.op} {needs} {wanted}, got {len(inputs)}")
+    try:
+        fields = op.infer(entry, producers, inputs)
+    except ops.ShapeError as error:
+        raise InputError(source, f"{where}.{error.field}" if error.field else where, error.problem) from None
+    return Layer(name=entry.name, op=entry.op, inputs=inputs, stage=entry.stage, note=entry.note,
+                 read_elements=sum(p.output_elements for p in producers), **fields)
 
 
 def _check_size(layer: Layer, source: str, where: str) -> None:
@@ -173,9 +143,3 @@ def _check_size(layer: Layer, source: str, where: str) -> None:
                                (layer.weights, "weights", MAX_TENSOR_ELEMENTS)):
         if count > limit:
             raise InputError(source, where, f"layer too large: {count:,} {what} (limit {limit:,})")
-
-
-def _window(h, w, r, s, sh, sw, ph, pw, ceil, fail) -> tuple[int, int]:
-    if r > h + 2 * ph or s > w + 2 * pw:
-        raise fail("kernel", f"kernel {r}x{s} is larger than the padded input {h + 2 * ph}x{w + 2 * pw}")
-    return conv_output_size(h, r, sh, ph, ceil), conv_output_size(w, s, sw, pw, ceil)

@@ -1,4 +1,4 @@
-"""A layer's shape: the loop bounds every cost model starts from.
+"""A layer: its shape, the loop bounds every cost model starts from, and its counts.
 
 Dimension letters follow the accelerator literature (Eyeriss, SCALE-Sim, Timeloop):
 
@@ -6,47 +6,40 @@ Dimension letters follow the accelerator literature (Eyeriss, SCALE-Sim, Timeloo
     G groups         H x W input size                 P x Q output size
     R x S kernel     stride and padding per axis
 
-An FC layer is a 1x1 convolution on a 1x1 input. A depthwise convolution has G equal to the
-channel count and C = 1. Pooling, element-wise add, concat and fused ReLU carry no MACs but
-keep their shapes, so later stages can charge them for time and data movement.
+An FC layer is a 1x1 convolution on a 1x1 input; a linear layer on tokens is a 1x1
+convolution over a column of tokens; a depthwise convolution has G equal to the channel
+count and C = 1; a matmul of two activations is a grouped 1x1 convolution whose "weights"
+are the second activation (one group per image and head). Every other layer keeps the loop
+bounds of its output (``dims``, any rank, per sample) for time and data movement.
+
+The counts (MACs, weights, vector-unit elements) are worked out by the op that builds the
+layer (:mod:`sqnxt_sim.workload.ops`) and carried here as plain numbers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
 
-
-class Op(str, Enum):
-    INPUT = "input"
-    CONV = "conv"
-    FC = "fc"
-    MAXPOOL = "maxpool"
-    AVGPOOL = "avgpool"
-    ADD = "add"
-    CONCAT = "concat"
-    RELU = "relu"
-
-    @property
-    def has_macs(self) -> bool:
-        return self in (Op.CONV, Op.FC)
-
-    @property
-    def has_weights(self) -> bool:
-        return self in (Op.CONV, Op.FC)
+# What the engine does with a layer (see workload/ops/base.py): MACs with weights, MACs of two
+# activations, vector-unit work, or a view of its inputs.
+MAC_KINDS = ("weights", "matmul")
+KINDS = (*MAC_KINDS, "vector", "view")
+INPUT_OP = "input"
 
 
 @dataclass(frozen=True)
 class Layer:
     name: str
-    op: Op
+    op: str  # the network file's op name (``conv``, ``softmax``...)
+    kind: str  # weights | matmul | vector | view (ops/base.py), or input
     n: int  # batch
-    c: int  # input channels per group (for pool/add/concat: the channels of the output)
+    c: int  # input channels per group (other kinds: the output's k)
     k: int  # output channels
     h: int
     w: int
     p: int
     q: int
+    dims: tuple[int, ...] = ()  # output per sample, in the layer's own layout (C x H x W for images)
     g: int = 1
     r: int = 1
     s: int = 1
@@ -57,28 +50,35 @@ class Layer:
     inputs: tuple[str, ...] = ()
     stage: str = ""
     bias: bool = False
+    macs: int = 0
+    weights: int = 0  # weight count (no bias, batch norm folded)
+    function: str = ""  # vector kind: the operation per element (a key of the vector unit's costs)
+    vector_elements: int = 0  # vector kind: elements the function is applied to
+    read_elements: int = 0  # elements read from the producers (every input, the whole batch)
+    # The op's own settings that no count depends on but a writer needs (axis, perm...).
+    params: tuple[tuple[str, object], ...] = ()
     # Not part of the shape: where the layer came from (ONNX node, family block), for reports.
     note: str = field(default="", compare=False)
+
+    def param(self, key: str, default: object = None) -> object:
+        return dict(self.params).get(key, default)
+
+    @property
+    def has_macs(self) -> bool:
+        return self.kind in MAC_KINDS
+
+    @property
+    def is_view(self) -> bool:
+        return self.kind == "view"
 
     @property
     def in_channels(self) -> int:
         """All input channels (C x G for a convolution)."""
-        return self.c * self.g if self.op.has_macs else self.c
-
-    @property
-    def macs(self) -> int:
-        if not self.op.has_macs:
-            return 0
-        return self.n * self.k * self.p * self.q * self.c * self.r * self.s
-
-    @property
-    def weights(self) -> int:
-        """Weight count (no bias, batch norm folded)."""
-        return self.k * self.c * self.r * self.s if self.op.has_weights else 0
+        return self.c * self.g if self.kind == "weights" else self.c
 
     @property
     def biases(self) -> int:
-        return self.k if self.bias and self.op.has_weights else 0
+        return self.k if self.bias and self.kind == "weights" else 0
 
     @property
     def output_elements(self) -> int:
@@ -86,26 +86,21 @@ class Layer:
 
     @property
     def input_elements(self) -> int:
-        """Elements of each input tensor read (for add/concat: summed over inputs)."""
-        if self.op is Op.CONCAT:
-            return self.output_elements
-        count = self.n * self.in_channels * self.h * self.w
-        return count * max(1, len(self.inputs)) if self.op is Op.ADD else count
+        return self.read_elements
 
     @property
     def elementwise_ops(self) -> int:
-        """Non-MAC arithmetic: compares/adds of pooling, adds of an element-wise sum."""
-        if self.op in (Op.MAXPOOL, Op.AVGPOOL):
-            return self.output_elements * self.r * self.s
-        if self.op is Op.ADD:
-            return self.output_elements * max(0, len(self.inputs) - 1)
-        return 0
+        """Vector-unit elements (each costs the function's operations per element)."""
+        return self.vector_elements
 
     def shape_text(self) -> str:
         """Compact shape for tables: CxHxW -> KxPxQ, with kernel/stride/groups when they matter."""
+        if self.kind in ("vector", "view") and len(self.dims) != 3 or self.op in ("linear", "matmul"):
+            text = f"{'x'.join(map(str, self.dims))}"
+            return f"{self.c}x{self.h} -> {text}" if self.op in ("linear", "matmul") else text
         text = f"{self.in_channels}x{self.h}x{self.w} -> {self.k}x{self.p}x{self.q}"
-        if self.op in (Op.CONV, Op.MAXPOOL, Op.AVGPOOL) and (self.r, self.s) != (1, 1) or (
-            self.op is Op.CONV and (self.stride_h, self.stride_w) != (1, 1)
+        if self.op in ("conv", "maxpool", "avgpool") and (self.r, self.s) != (1, 1) or (
+            self.op == "conv" and (self.stride_h, self.stride_w) != (1, 1)
         ):
             text += f" k{self.r}x{self.s}"
             if (self.stride_h, self.stride_w) != (1, 1):

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from ..errors import InputError, describe_pydantic_error, one_line_text
 from ..paths import find_named_file, shipped_names
 from ..yamlfile import check_plain_data, read_yaml_mapping
+from . import ops
 from .families import expand_squeezenext
 from .graph import Network, build_network
 from .netfile import NetworkFile, SqueezeNextFamily
@@ -31,7 +32,7 @@ def load_network(name_or_path: str | Path, batch: int | None = None) -> Network:
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 1_000_000):
         raise InputError("--batch", None, f"must be an integer from 1 to 1,000,000, got {batch!r}")
     if Path(text).suffix.lower() == ".onnx":
-        from .onnx_import import load_onnx  # optional extra; imported only when asked for
+        from .onnx.read import load_onnx  # optional extra; imported only when asked for
 
         return load_onnx(Path(text), batch=batch)
     path = find_named_file(text, "networks", "--net", "network")
@@ -81,13 +82,10 @@ def _name_layer(error: InputError, data: dict[str, Any]) -> InputError:
         if index_text.isdigit() and int(index_text) < len(layers):
             # Drop the discriminator tag pydantic puts in the path (layers[3].conv.kernel).
             parts = rest.lstrip(".").split(".", 1)
-            if parts[0] in _OPS:
+            if parts[0] in ops.names():
                 rest = "." + parts[1] if len(parts) > 1 else ""
             layer = layers[int(index_text)]
             name = layer.get("name") if isinstance(layer, dict) else None
             label = f"layers[{index_text}] '{name}'" if isinstance(name, str) else f"layers[{index_text}]"
             return InputError(error.source, label + rest, error.problem)
     return error
-
-
-_OPS = ("conv", "fc", "maxpool", "avgpool", "add", "concat", "relu")

@@ -12,50 +12,14 @@ agreement) are checked where the graph is built, in :mod:`sqnxt_sim.workload.gra
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-MAX_SIZE = 1_000_000  # any one size, channel count, kernel, stride or padding
+from .ops import LayerEntryUnion
+from .ops.base import MAX_SIZE, PositiveInt, Strict as _Strict, as_pair  # noqa: F401 - as_pair: for callers
+
 MAX_FAMILY_BLOCKS = 1_000  # blocks over all stages of a family (at most 7 layers each)
-
-PositiveInt = Annotated[int, Field(gt=0, le=MAX_SIZE, strict=True)]
-NonNegativeInt = Annotated[int, Field(ge=0, le=MAX_SIZE, strict=True)]
-
-
-def _pair(lowest: int):
-    """An integer or a pair [height, width] of integers in [lowest, MAX_SIZE].
-
-    One validator instead of a pydantic Union, so an error reads "must be ..." rather than
-    listing every member of the union.
-    """
-    bound = "greater than 0" if lowest == 1 else "greater than or equal to 0"
-
-    def check_one(value: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ValueError("must be an integer or a pair [height, width] of integers")
-        if value < lowest:
-            raise ValueError(f"must be {bound}")
-        if value > MAX_SIZE:
-            raise ValueError(f"must be at most {MAX_SIZE:,}")
-        return value
-
-    def check(value: Any) -> int | tuple[int, int]:
-        if isinstance(value, (list, tuple)):
-            if len(value) != 2:
-                raise ValueError(f"a pair [height, width] has 2 values, got {len(value)}")
-            return check_one(value[0]), check_one(value[1])
-        return check_one(value)
-
-    return PlainValidator(check)
-
-
-Pair = Annotated[Union[int, tuple[int, int]], _pair(1)]
-PadPair = Annotated[Union[int, tuple[int, int]], _pair(0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class InputSpec(_Strict):
@@ -65,56 +29,7 @@ class InputSpec(_Strict):
     batch: PositiveInt = 1
 
 
-class _LayerBase(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    inputs: list[str] | None = Field(default=None, min_length=1)
-    stage: Annotated[str, Field(max_length=200)] = ""  # a label: figures and tables print it
-    note: str = ""
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value == "input":
-            raise ValueError("'input' is reserved for the network input")
-        return value
-
-
-class ConvEntry(_LayerBase):
-    op: Literal["conv"]
-    out_channels: PositiveInt
-    kernel: Pair
-    stride: Pair = 1
-    padding: PadPair = 0
-    groups: PositiveInt = 1
-    bias: bool = False  # counted in parameters, not in weights (batch norm is folded away)
-
-
-class FcEntry(_LayerBase):
-    op: Literal["fc"]
-    out_features: PositiveInt
-    bias: bool = False
-
-
-class PoolEntry(_LayerBase):
-    op: Literal["maxpool", "avgpool"]
-    kernel: Pair | None = None
-    stride: Pair | None = None  # defaults to the kernel
-    padding: PadPair = 0
-    ceil_mode: bool = False  # Caffe rounds pooling outputs up
-    global_: bool = Field(default=False, alias="global")
-
-
-class MergeEntry(_LayerBase):
-    op: Literal["add", "concat"]
-
-
-class ReluEntry(_LayerBase):
-    op: Literal["relu"]
-
-
-LayerEntry = Annotated[
-    Union[ConvEntry, FcEntry, PoolEntry, MergeEntry, ReluEntry], Field(discriminator="op")
-]
+LayerEntry = LayerEntryUnion
 
 
 class NetworkFile(_Strict):
@@ -173,10 +88,3 @@ class SqueezeNextFamily(_Strict):
             if channels % groups:
                 raise ValueError(f"must divide the stem channels and every width/4 ({channels} is not divisible)")
         return groups
-
-
-def as_pair(value: int | tuple[int, int] | list[int]) -> tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
-    first, second = value
-    return int(first), int(second)

@@ -108,9 +108,14 @@ def test_more_bandwidth_never_adds_cycles(network, hw_data, bandwidth, factor):
 def test_larger_buffer_never_adds_dram_traffic(network, hw_data, kib, factor):
     small = simulate(network, hardware_from_dict(with_memory(hw_data, global_buffer_kib=kib)))
     large = simulate(network, hardware_from_dict(with_memory(hw_data, global_buffer_kib=kib * factor)))
-    for column in ("dram_read_bytes", "dram_write_bytes"):
-        for s, l in zip(small.column(column), large.column(column)):
-            assert l <= s
+    # The schedule minimizes a layer's total DRAM words, so the total never grows; one
+    # direction may (a bigger buffer can trade 94 KB of re-read weights for 40 KB of spilled
+    # partial sums, which adds writes: hypothesis found such a layer).
+    def total(result):
+        return [r + w for r, w in zip(result.column("dram_read_bytes"), result.column("dram_write_bytes"))]
+
+    for s, l in zip(total(small), total(large)):
+        assert l <= s
 
 
 @SETTINGS
@@ -151,7 +156,7 @@ def test_dram_traffic_is_at_least_compulsory_and_tiles_fit(network, hw_data):
     result = simulate(network, hw)
     staging_words = hw.memory.global_buffer_kib * 1024 * 8 / hw.word_bits * (1 - hw.memory.activation_share)
     for layer, row in zip(network.layers, result.rows()):
-        if not layer.op.has_macs:
+        if not layer.has_macs:
             continue
         # Compulsory: every weight once, every input word once unless it is on chip, every
         # output word once unless it stays on chip (bytes round up per operand column).

@@ -57,7 +57,7 @@ from typing import Any
 from sqnxt_sim.errors import InputError
 from sqnxt_sim.hardware.config import Hardware
 from sqnxt_sim.workload.graph import INPUT, Network
-from sqnxt_sim.workload.layer import Layer, Op
+from sqnxt_sim.workload.layer import Layer
 
 PRESETS = ("os", "ws", "is")
 REGISTRY = (*PRESETS, "rs")  # the registered dataflows, in registry order (docs/model.md, "best")
@@ -370,7 +370,7 @@ def _core_work(layer: Layer, split: str, cores: int, dataflow: str = "os") -> li
 
 def _is_alias(network: Network, name: str) -> bool:
     """Concat and ReLU outputs share storage with their inputs."""
-    return name != INPUT and network.graph.nodes[name]["layer"].op in (Op.CONCAT, Op.RELU)
+    return name != INPUT and network.graph.nodes[name]["layer"].op in ("concat", "relu")
 
 
 def _residency(network: Network, activation_words: Fraction) -> dict[str, Any]:
@@ -609,7 +609,7 @@ def _non_mac_traffic(layer: Layer, res: dict[str, Any]) -> dict[str, Any]:
     write = dict.fromkeys(OPERANDS, 0)
     common = {"output_on_chip": output_on_chip, "input_passes": 1, "weight_passes": 1, "output_passes": 1,
               "resident": None, "edges": None}
-    if layer.op in (Op.CONCAT, Op.RELU):
+    if layer.op in ("concat", "relu"):
         # INTERPRETATION: a free alias reads nothing from DRAM: its input counts as on chip.
         return {"read": read, "write": write, "input_on_chip": True, **common}
     read["ifmap"] = sum(res["read_words"][name] for name in layer.inputs if not res["read_on_chip"][name])
@@ -878,7 +878,7 @@ def _non_mac_layer(layer: Layer, hw: Hardware, traffic: dict) -> dict[str, Any]:
     row["bound"] = bound if cycles else None  # a free layer is bound by nothing
     gb_read = dict.fromkeys(OPERANDS, 0)
     gb_write = dict.fromkeys(OPERANDS, 0)
-    if layer.op in (Op.MAXPOOL, Op.AVGPOOL, Op.ADD):
+    if layer.op in ("maxpool", "avgpool", "add"):
         # Pooling/add read their inputs from and write their outputs to the buffer once.
         gb_read["ifmap"] = layer.input_elements
         gb_write["psum"] = layer.output_elements
@@ -913,11 +913,11 @@ def reference_simulate(network: Network, hardware: Hardware) -> list[dict[str, A
     res = _residency(network, activation_words)
     rows = []
     for index, layer in enumerate(network.layers):
-        if layer.op.has_macs:
+        if layer.op in ("conv", "fc"):
             row = _mac_layer(layer, hardware, res, stage_words)
         else:
             row = _non_mac_layer(layer, hardware, _non_mac_traffic(layer, res))
-        row = {"index": index, "name": layer.name, "op": layer.op.value, "stage": layer.stage or layer.op.value,
+        row = {"index": index, "name": layer.name, "op": layer.op, "stage": layer.stage or layer.op,
                "macs": layer.macs, "weights": layer.weights, **row}
         row["time_us"] = row["cycles"] / hardware.clock_mhz
         rows.append(row)

@@ -81,7 +81,7 @@ def test_grouped_and_depthwise_conv():
         ([{"name": "a", "op": "conv", "out_channels": 0, "kernel": 1}], "layers[0] 'a'.out_channels", "greater than 0"),
         ([{"name": "a", "op": "conv", "out_channels": 4, "kernel": 1, "stride": 0}], "layers[0] 'a'.stride", "greater than 0"),
         ([{"name": "a", "op": "conv", "out_channels": 4, "kernel": 1, "colour": 1}], "layers[0] 'a'.colour", "unknown key"),
-        ([{"name": "a", "op": "softmax"}], "layers[0]", "softmax"),
+        ([{"name": "a", "op": "lstm"}], "layers[0]", "lstm"),
     ],
 )
 def test_graph_errors_name_the_layer_and_field(layers, field, words):

@@ -11,10 +11,9 @@ onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from sqnxt_sim import InputError, load_network, resolve_hardware, simulate  # noqa: E402
-from sqnxt_sim.workload.layer import Op  # noqa: E402
 from sqnxt_sim.workload.load import zoo_names  # noqa: E402
-from sqnxt_sim.workload.onnx_export import export_onnx  # noqa: E402
-from sqnxt_sim.workload.onnx_import import load_onnx  # noqa: E402
+from sqnxt_sim.workload.onnx.export import export_onnx  # noqa: E402
+from sqnxt_sim.workload.onnx.read import load_onnx  # noqa: E402
 
 # Exporting writes ~4 bytes per weight (float32 initializers, as a valid model needs):
 # AlexNet's 61 M weights are a 245 MB file and ~5 s of export + import. Such networks
@@ -94,40 +93,43 @@ def hand_built_model():
 def test_hand_built_model_layer_table_and_unmodelled(tmp_path):
     net = load_onnx(save(hand_built_model(), tmp_path, "hand.onnx"))
     assert net.name == "hand" and net.source.endswith("hand.onnx")
-    # LRN, Sigmoid (unmodelled), Flatten and Softmax (pass-through) make no layer.
-    assert net.order == ("conv1", "relu1", "dw", "pw", "add", "b1", "b2", "concat", "pool", "gap", "fc")
+    # LRN (unmodelled) and Flatten (a view the fc reads through) make no layer.
+    # The softmax reads the fc's output as ONNX has it (10 logits, not 10x1x1): a view, free.
+    assert net.order == ("conv1", "relu1", "dw", "pw", "add", "b1", "b2", "concat", "sig", "pool", "gap", "fc", "fc.view",
+                         "softmax")
     table = {layer.name: (layer.op, layer.in_channels, layer.h, layer.k, layer.p, layer.macs) for layer in net.layers}
     assert table == {
         # 32x32, k3/2 pad 1 -> 16x16; MACs = K*P*Q*C*R*S = 16*16*16*3*9
-        "conv1": (Op.CONV, 3, 32, 16, 16, 110_592),
-        "relu1": (Op.RELU, 16, 16, 16, 16, 0),
+        "conv1": ("conv", 3, 32, 16, 16, 110_592),
+        "relu1": ("relu", 16, 16, 16, 16, 0),
         # depthwise: G = 16, C = 1 per group: 16*16*16*1*9
-        "dw": (Op.CONV, 16, 16, 16, 16, 36_864),
+        "dw": ("conv", 16, 16, 16, 16, 36_864),
         # pointwise 16 -> 16 on 16x16: 16*16*16*16
-        "pw": (Op.CONV, 16, 16, 16, 16, 65_536),
-        "add": (Op.ADD, 16, 16, 16, 16, 0),
+        "pw": ("conv", 16, 16, 16, 16, 65_536),
+        "add": ("add", 16, 16, 16, 16, 0),
         # 1x1 16 -> 8: 8*16*16*16; 3x3 16 -> 8: 8*16*16*16*9
-        "b1": (Op.CONV, 16, 16, 8, 16, 32_768),
-        "b2": (Op.CONV, 16, 16, 8, 16, 294_912),
-        "concat": (Op.CONCAT, 16, 16, 16, 16, 0),
+        "b1": ("conv", 16, 16, 8, 16, 32_768),
+        "b2": ("conv", 16, 16, 8, 16, 294_912),
+        "concat": ("concat", 16, 16, 16, 16, 0),
+        "sig": ("sigmoid", 16, 16, 16, 16, 0),
         # 2x2/2 pool: 16x16 -> 8x8; global average: 8x8 -> 1x1
-        "pool": (Op.MAXPOOL, 16, 16, 16, 8, 0),
-        "gap": (Op.AVGPOOL, 16, 8, 16, 1, 0),
+        "pool": ("maxpool", 16, 16, 16, 8, 0),
+        "gap": ("avgpool", 16, 8, 16, 1, 0),
         # 16 features -> 10
-        "fc": (Op.FC, 16, 1, 10, 1, 160),
+        "fc": ("fc", 16, 1, 10, 1, 160),
+        "fc.view": ("reshape", 10, 1, 10, 1, 0),
+        "softmax": ("softmax", 10, 1, 10, 1, 0),
     }
     layers = by_name(net)
     assert layers["dw"].g == 16 and layers["dw"].c == 1
     assert layers["conv1"].bias and layers["fc"].bias and not layers["pw"].bias
     # The shortcut of the add passes through the unmodelled LRN: it reads relu1.
     assert layers["add"].inputs == ("pw", "relu1")
-    # The pool reads the concat through the unmodelled Sigmoid.
-    assert layers["pool"].inputs == ("concat",)
-    assert (layers["gap"].r, layers["gap"].s) == (8, 8)
+    # Vector-unit elements: the sigmoid of 16x16x16, the softmax of 10 logits.
+    assert (layers["sig"].vector_elements, layers["softmax"].vector_elements) == (4096, 10)
     assert net.macs == 110_592 + 36_864 + 65_536 + 32_768 + 294_912 + 160
     assert net.unmodelled == (
         {"name": "lrn", "op_type": "LRN", "output_shape": [1, 16, 16, 16], "output_elements": 4096},
-        {"name": "sig", "op_type": "Sigmoid", "output_shape": [1, 16, 16, 16], "output_elements": 4096},
     )
     assert all(layer.stage == "" for layer in net.layers)
 
@@ -153,10 +155,10 @@ def test_folded_and_pass_through_operators(tmp_path):
     layers = by_name(net)
     conv = layers["conv"]
     assert (conv.p, conv.q, conv.pad_h, conv.pad_w) == (4, 4, 1, 1) and "pads 0/1" in conv.note
-    assert layers["relu6"].op is Op.RELU and layers["relu6"].inputs == ("conv",)  # batch norm folded
-    assert layers["mean"].op is Op.AVGPOOL and (layers["mean"].r, layers["mean"].p) == (4, 1)
+    assert layers["relu6"].op == "relu" and layers["relu6"].inputs == ("conv",)  # batch norm folded
+    assert layers["mean"].op == "avgpool" and (layers["mean"].r, layers["mean"].p) == (4, 1)
     # MatMul 8 -> 5 is an fc layer (40 MACs); the Add of a 5-vector right after is its bias.
-    assert (layers["fc"].op, layers["fc"].macs, layers["fc"].bias) == (Op.FC, 40, True)
+    assert (layers["fc"].op, layers["fc"].macs, layers["fc"].bias) == ("fc", 40, True)
     assert net.unmodelled == ()
 
 
@@ -189,8 +191,9 @@ def test_stage_from_slash_separated_node_names(tmp_path):
     assert [layer.stage for layer in net.layers] == ["layer1", ""]
 
 
-def test_channel_shuffle_passes_through_and_is_listed(tmp_path):
-    """Reshape to 5-D, Transpose, Reshape back (ShuffleNet): the 1x1 conv after it reads conv1."""
+def test_channel_shuffle_is_a_costed_transpose(tmp_path):
+    """Reshape to 5-D, Transpose, Reshape back (ShuffleNet): the transpose is a copy; the
+    reshapes are views (free), named after their nodes, that give it and conv2 their layouts."""
     nodes = [
         helper.make_node("Conv", ["x", "w1"], ["c1"], name="conv1"),
         helper.make_node("Reshape", ["c1", "split"], ["r5"], name="split"),
@@ -200,18 +203,23 @@ def test_channel_shuffle_passes_through_and_is_listed(tmp_path):
     ]
     initializers = [weight("w1", 8, 3, 1, 1), ints("split", 1, 2, 4, 8, 8), ints("merge", 1, 8, 8, 8), weight("w2", 4, 8, 1, 1)]
     net = load_onnx(save(make_model(nodes, initializers), tmp_path))
-    assert net.order == ("conv1", "conv2") and by_name(net)["conv2"].inputs == ("conv1",)
-    # The 5-D Reshape is not flatten-like: listed. The last Reshape restores conv1's shape: a view.
-    assert [(op["name"], op["op_type"], op["output_shape"]) for op in net.unmodelled] == [
-        ("split", "Reshape", [1, 2, 4, 8, 8]), ("shuffle", "Transpose", [1, 4, 2, 8, 8])]
+    assert net.order == ("conv1", "split", "shuffle", "merge", "conv2")
+    layers = by_name(net)
+    assert [layers[n].kind for n in ("split", "shuffle", "merge")] == ["view", "vector", "view"]
+    # The copy: every element of the 2x4x8x8 tensor once (512), through the vector unit.
+    assert (layers["shuffle"].function, layers["shuffle"].vector_elements, layers["shuffle"].dims) == ("copy", 512, (4, 2, 8, 8))
+    assert layers["conv2"].inputs == ("merge",) and net.unmodelled == ()
 
 
-def test_layout_change_before_a_conv_fails(tmp_path):
+def test_layout_change_before_a_conv_is_read_as_onnx_means_it(tmp_path):
+    """An NHWC transpose before a conv: ONNX's conv takes axis 1 (now 8 rows) as channels."""
     nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], name="conv1"),
              helper.make_node("Transpose", ["c"], ["nhwc"], name="to_nhwc", perm=[0, 2, 3, 1]),
              helper.make_node("Conv", ["nhwc", "w2"], ["y"], name="conv2")]
-    error = import_error(tmp_path, make_model(nodes, [weight("w1", 4, 3, 1, 1), weight("w2", 4, 8, 1, 1)]))
-    assert error.field == "node 'conv2' (Conv)" and "changed its layout" in error.problem
+    net = load_onnx(save(make_model(nodes, [weight("w1", 4, 3, 1, 1), weight("w2", 4, 8, 1, 1)]), tmp_path))
+    conv2 = by_name(net)["conv2"]
+    # 1x1, 8 -> 4 channels on an 8 x 4 "image": 4*8*4*8 = 1,024 MACs
+    assert (conv2.c, conv2.h, conv2.w, conv2.macs) == (8, 8, 4, 1024)
 
 
 def test_external_weight_data(tmp_path):
@@ -380,20 +388,33 @@ def test_reshape_to_a_shape_computed_at_run_time(tmp_path):
     assert error.field == "node 'flatten' (Reshape)" and "cannot infer" in error.problem
 
 
-def test_size_changing_unmodelled_op_fails_where_it_is_read(tmp_path):
+def test_explicit_pad_folds_into_the_conv(tmp_path):
+    # F.pad(x, 1) then a 3x3 conv without padding: the same as a conv with pads 1 (8x8 -> 8x8).
     nodes = [helper.make_node("Pad", ["x", "pads"], ["p"], name="pad"),
              helper.make_node("Conv", ["p", "w"], ["y"], name="conv", kernel_shape=[3, 3])]
     model = make_model(nodes, [ints("pads", 0, 0, 1, 1, 0, 0, 1, 1), weight("w", 4, 3, 3, 3)])
-    error = import_error(tmp_path, model)
-    assert error.field == "node 'conv' (Conv)" and "'pad' (Pad)" in error.problem
+    net = load_onnx(save(model, tmp_path))
+    conv = by_name(net)["conv"]
+    # 4 filters x 8x8 outputs x 3 channels x 9 = 6,912 MACs
+    assert net.order == ("conv",) and (conv.pad_h, conv.p, conv.macs) == (1, 8, 6912) and "Pad" in conv.note
 
 
-def test_size_changing_unmodelled_op_at_the_end_is_listed(tmp_path):
+def test_size_changing_unmodelled_op_fails_where_it_is_read(tmp_path):
+    nodes = [helper.make_node("Resize", ["x", "", "scales"], ["up"], name="up", mode="nearest"),
+             helper.make_node("Conv", ["up", "w"], ["y"], name="conv", kernel_shape=[3, 3])]
+    scales = numpy_helper.from_array(np.array([1, 1, 2, 2], dtype=np.float32), "scales")
+    error = import_error(tmp_path, make_model(nodes, [scales, weight("w", 4, 3, 3, 3)]))
+    assert error.field == "node 'conv' (Conv)" and "'up' (Resize)" in error.problem
+
+
+def test_pad_at_the_end_is_a_copy(tmp_path):
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv"),
              helper.make_node("Pad", ["c", "pads"], ["y"], name="pad")]
     net = load_onnx(save(make_model(nodes, [weight("w", 4, 3, 1, 1), ints("pads", 0, 0, 1, 1, 0, 0, 1, 1)]), tmp_path))
-    assert net.order == ("conv",)
-    assert net.unmodelled == ({"name": "pad", "op_type": "Pad", "output_shape": [1, 4, 10, 10], "output_elements": 400},)
+    pad = by_name(net)["pad"]
+    # 4 x 10 x 10 written: 400 elements copied
+    assert net.order == ("conv", "pad") and (pad.dims, pad.vector_elements) == ((4, 10, 10), 400)
+    assert net.unmodelled == ()
 
 
 def test_operators_with_macs_are_never_passed_through(tmp_path):
@@ -417,6 +438,6 @@ def test_export_to_an_unwritable_place(tmp_path):
 
 
 def test_export_refuses_networks_with_unmodelled_operators(tmp_path):
-    net = load_onnx(save(hand_built_model(), tmp_path, "hand.onnx"))
+    net = load_onnx(save(hand_built_model(), tmp_path, "hand.onnx"))  # its LRN
     with pytest.raises(InputError, match="does not model"):
         export_onnx(net, tmp_path / "again.onnx")
