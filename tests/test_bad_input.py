@@ -136,7 +136,7 @@ def test_nul_character(tmp_path):
     [
         (net_text(conv("c1"), colour="red"), ["colour: unknown key"]),
         (net_text(conv("c1", colour="red")), ["layers[0] 'c1'.colour: unknown key"]),
-        (net_text(conv("c1"), input={"channels": 8, "height": 16}), ["input.width: required key is missing"]),
+        (net_text(conv("c1"), input={"channels": 8, "height": 16}), ["input: missing width (or give shape)"]),
         (net_text(input=INPUT).replace("layers: []", "layers: {c1: conv}"), ["layers", "valid list"]),
         (net_text(conv("c1"), input={"channels": "eight", "height": 16, "width": 16}), ["input.channels", "integer"]),
         (net_text(conv("c1"), input={"channels": 3.5, "height": 16, "width": 16}), ["input.channels", "integer", "3.5"]),

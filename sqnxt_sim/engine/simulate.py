@@ -376,8 +376,9 @@ def _package(network: Network, hw: Hardware, table: LayerTable, columns: dict, t
         "description": network.description,
         "source": network.source,
         "unmodelled": [dict(op) for op in network.unmodelled],
-        "input": {"batch": network.input_layer.n, "channels": network.input_layer.k,
-                  "height": network.input_layer.p, "width": network.input_layer.q},
+        "input": ({"batch": network.input_layer.n, "channels": network.input_layer.k,
+                   "height": network.input_layer.p, "width": network.input_layer.q} if len(network.input_layer.dims) == 3
+                  else {"batch": network.input_layer.n, "shape": list(network.input_layer.dims)}),
     }
     hardware_info = hw.model_dump(mode="json")
     hardware_info["total_pes"] = hw.pes

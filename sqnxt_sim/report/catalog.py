@@ -14,13 +14,14 @@ LAYER_COLUMNS = ["index", "name", "op", "stage", "shape", "macs", "weights", "pa
 def _input_text(network: Network) -> str:
     """channels x height x width, preceded by the batch when it is not 1 (see :func:`_input_axes`)."""
     layer = network.input_layer
-    text = f"{layer.k}x{layer.p}x{layer.q}"
+    text = "x".join(map(str, layer.dims))
     return f"{layer.n}x{text}" if layer.n > 1 else text
 
 
 def _input_axes(network: Network) -> str:
     """What the numbers of :func:`_input_text` are."""
-    return ("batch x " if network.input_layer.n > 1 else "") + "channels x height x width"
+    axes = "channels x height x width" if len(network.input_layer.dims) == 3 else "per-sample shape"
+    return ("batch x " if network.input_layer.n > 1 else "") + axes
 
 
 def zoo_rows(names: list[str] | None = None) -> list[dict]:

@@ -7,12 +7,14 @@ file's order wherever the graph allows it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import networkx as nx
 
 from ..errors import InputError
 from . import ops
+from .ops.base import same_shape_fields
 from .layer import INPUT_OP, Layer
 from .netfile import NetworkFile
 
@@ -73,11 +75,9 @@ def build_network(spec: NetworkFile, source: str = "") -> Network:
     entries = {}
     position = {INPUT: -1}
     inp = spec.input
-    if inp.batch * inp.channels * inp.height * inp.width > MAX_TENSOR_ELEMENTS:
+    if inp.batch * math.prod(inp.dims) > MAX_TENSOR_ELEMENTS:
         raise InputError(source, "input", f"too large: more than {MAX_TENSOR_ELEMENTS:,} elements")
-    graph.add_node(INPUT, layer=Layer(INPUT, INPUT_OP, INPUT_OP, n=inp.batch, c=inp.channels, k=inp.channels,
-                                      h=inp.height, w=inp.width, p=inp.height, q=inp.width,
-                                      dims=(inp.channels, inp.height, inp.width)))
+    graph.add_node(INPUT, layer=Layer(INPUT, INPUT_OP, INPUT_OP, **same_shape_fields(inp.dims, inp.batch)))
     previous = INPUT
     for index, entry in enumerate(spec.layers):
         where = f"layers[{index}] '{entry.name}'"
@@ -132,7 +132,7 @@ def _infer(entry, inputs: tuple[str, ...], producers: list[Layer], source: str, 
     except ops.ShapeError as error:
         raise InputError(source, f"{where}.{error.field}" if error.field else where, error.problem) from None
     return Layer(name=entry.name, op=entry.op, inputs=inputs, stage=entry.stage, note=entry.note,
-                 read_elements=sum(p.output_elements for p in producers), **fields)
+                 read_elements=sum(p.output_elements for p in producers), in_dims=producers[0].dims, **fields)
 
 
 def _check_size(layer: Layer, source: str, where: str) -> None:

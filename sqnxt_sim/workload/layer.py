@@ -40,6 +40,7 @@ class Layer:
     p: int
     q: int
     dims: tuple[int, ...] = ()  # output per sample, in the layer's own layout (C x H x W for images)
+    in_dims: tuple[int, ...] = ()  # its first input's, per sample
     g: int = 1
     r: int = 1
     s: int = 1
@@ -95,9 +96,9 @@ class Layer:
 
     def shape_text(self) -> str:
         """Compact shape for tables: CxHxW -> KxPxQ, with kernel/stride/groups when they matter."""
-        if self.kind in ("vector", "view") and len(self.dims) != 3 or self.op in ("linear", "matmul"):
-            text = f"{'x'.join(map(str, self.dims))}"
-            return f"{self.c}x{self.h} -> {text}" if self.op in ("linear", "matmul") else text
+        if self.op in ("linear", "matmul") or (self.kind in ("vector", "view") and (len(self.dims) != 3 or self.in_dims != self.dims)
+                                               and self.op not in ("maxpool", "avgpool")):
+            return f"{'x'.join(map(str, self.in_dims))} -> {'x'.join(map(str, self.dims))}"
         text = f"{self.in_channels}x{self.h}x{self.w} -> {self.k}x{self.p}x{self.q}"
         if self.op in ("conv", "maxpool", "avgpool") and (self.r, self.s) != (1, 1) or (
             self.op == "conv" and (self.stride_h, self.stride_w) != (1, 1)

@@ -14,19 +14,38 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .ops import LayerEntryUnion
-from .ops.base import MAX_SIZE, PositiveInt, Strict as _Strict, as_pair  # noqa: F401 - as_pair: for callers
+from .ops.base import MAX_RANK, MAX_SIZE, PositiveInt, Strict as _Strict, as_pair  # noqa: F401 - as_pair: for callers
 
 MAX_FAMILY_BLOCKS = 1_000  # blocks over all stages of a family (at most 7 layers each)
 
 
 class InputSpec(_Strict):
-    channels: PositiveInt
-    height: PositiveInt
-    width: PositiveInt
+    """An image (channels, height, width) or any tensor (``shape``, per sample: tokens x
+    features for a transformer); ``batch`` either way."""
+
+    channels: PositiveInt | None = None
+    height: PositiveInt | None = None
+    width: PositiveInt | None = None
+    shape: list[PositiveInt] | None = Field(default=None, min_length=1, max_length=MAX_RANK)
     batch: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "InputSpec":
+        image = (self.channels, self.height, self.width)
+        if self.shape is not None:
+            if any(v is not None for v in image):
+                raise ValueError("give channels, height and width, or shape, not both")
+        elif any(v is None for v in image):
+            missing = [k for k, v in zip(("channels", "height", "width"), image) if v is None]
+            raise ValueError(f"missing {', '.join(missing)} (or give shape)")
+        return self
+
+    @property
+    def dims(self) -> tuple[int, ...]:
+        return tuple(self.shape) if self.shape is not None else (self.channels, self.height, self.width)
 
 
 LayerEntry = LayerEntryUnion

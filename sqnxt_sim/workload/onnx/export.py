@@ -175,13 +175,14 @@ class _Builder:
             names.append(self.initializer(f"{layer.name}.bias", np.zeros(layer.k, dtype=np.float32)))
         return names
 
-    def raw_node(self, op_type: str, inputs: list[str], output: str, **attributes) -> None:
-        self.nodes.append(self.helper.make_node(op_type, inputs, [output], name=output, **attributes))
+    def raw_node(self, op_type: str, inputs: list[str], output: str, name: str | None = None, **attributes) -> None:
+        self.nodes.append(self.helper.make_node(op_type, inputs, [output], name=name or output, **attributes))
 
-    def node(self, op_type: str, inputs: list[str], layer: Layer, dims: tuple[int, ...] | None = None, **attributes) -> None:
-        """The node of ``layer``: named after it, its output tensor too, ``dims`` per sample
-        (default: the layer's own)."""
-        self.nodes.append(self.helper.make_node(op_type, inputs, [layer.name], name=layer.name, **attributes))
+    def node(self, op_type: str, inputs: list[str], layer: Layer, dims: tuple[int, ...] | None = None,
+             name: str | None = None, **attributes) -> None:
+        """The node writing ``layer``'s output (the tensor is named after the layer, the node
+        too unless ``name``), ``dims`` per sample (default: the layer's own)."""
+        self.nodes.append(self.helper.make_node(op_type, inputs, [layer.name], name=name or layer.name, **attributes))
         self.onnx_dims[layer.name] = tuple(layer.dims if dims is None else dims)
 
 

@@ -298,7 +298,8 @@ class Translation:
             if state is None:
                 raise NodeError(f"input '{tensor}' is not produced by any node, initializer or graph input")
             kinds.append(state.kind)
-        if (standard and op in SHAPE_OPS) or all(kind == "static" for kind in kinds):
+        type_only = standard and op == "CastLike" and bool(kinds) and kinds[0] == "static"  # input 1 gives a type only
+        if (standard and op in SHAPE_OPS) or all(kind == "static" for kind in kinds) or type_only:
             for out in node.output:
                 if out:
                     self.tensors[out] = Tensor("static")

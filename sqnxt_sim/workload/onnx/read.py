@@ -213,6 +213,7 @@ def _fold(onnx, model, source: str):
     values: dict[str, Any] = {}
     for _ in range(FOLD_ROUNDS):
         shapes = _all_dims(inferred)
+        elem_types = _elem_types(inferred)
         static = {t.name for t in inferred.graph.initializer} | set(values)
         for tensor in inferred.graph.initializer:
             if tensor.name not in values and math.prod(tensor.dims) <= SMALL and not _is_external(tensor):
@@ -236,6 +237,14 @@ def _fold(onnx, model, source: str):
                 static.update(o for o in node.output if o)
                 if value is not None:
                     values[node.output[0]] = value
+                    folded.add(node.name)
+                continue
+            if node.op_type == "CastLike" and node.input[0] in static:
+                # Only the second input's type matters: a cast of a constant is a constant.
+                static.update(o for o in node.output if o)
+                if node.input[0] in values:
+                    like = elem_types.get(node.input[1])
+                    values[node.output[0]] = values[node.input[0]].astype(like) if like is not None else values[node.input[0]]
                     folded.add(node.name)
                 continue
             if node.input and all(not t or t in static for t in node.input):
@@ -276,6 +285,20 @@ def _with_initializers(model, values: dict[str, Any], folded: set[str]):
     return copy
 
 
+def _elem_types(model) -> dict[str, Any]:
+    from onnx import helper  # noqa: PLC0415
+
+    graph = model.graph
+    types = {}
+    for info in [*graph.input, *graph.value_info, *graph.output]:
+        if info.type.HasField("tensor_type") and info.type.tensor_type.elem_type:
+            try:
+                types[info.name] = helper.tensor_dtype_to_np_dtype(info.type.tensor_type.elem_type)
+            except (KeyError, ValueError):
+                continue
+    return types
+
+
 def _all_dims(model) -> dict[str, list | None]:
     graph = model.graph
     dims = {info.name: _dims(info) for info in [*graph.input, *graph.value_info, *graph.output]}
@@ -305,7 +328,8 @@ class _Importer:
         for tensor in self.graph.initializer:
             t.tensors[tensor.name] = Tensor("static")
         t.tensors[self._input_name] = Tensor("data", INPUT, 1)
-        t.layer_dims[INPUT] = (input_spec["channels"], input_spec["height"], input_spec["width"])[:self._input_rank]
+        t.layer_dims[INPUT] = tuple(input_spec["shape"]) if "shape" in input_spec else \
+            (input_spec["channels"], input_spec["height"], input_spec["width"])
         t.layer_output[INPUT] = (self._input_name, 1)
         for node in self.graph.node:
             for name in node.input:
@@ -369,9 +393,9 @@ class _Importer:
         info = data_inputs[0]
         where = f"graph input '{info.name}'"
         dims = _dims(info)
-        if dims is None or len(dims) not in (2, 3, 4):
+        if dims is None or not 2 <= len(dims) <= 9:
             raise InputError(self.source, where, f"shape {shape_text(dims)} is not supported: "
-                                                 "sqnxt-sim models N x C x H x W, N x T x D or N x features inputs")
+                                                 "sqnxt-sim models inputs with a batch axis and at most 8 more")
         per_sample = dims[1:]
         if any(not isinstance(d, int) or d <= 0 for d in per_sample):
             raise InputError(self.source, where, f"shape {shape_text(dims)} has a symbolic or zero dimension "
@@ -379,9 +403,10 @@ class _Importer:
         model_batch = dims[0] if isinstance(dims[0], int) and dims[0] > 0 else None
         batch = self.batch_arg or model_batch or 1
         self._input_name = info.name
-        self._input_rank = len(per_sample)
-        channels, height, width = (*per_sample, 1, 1)[:3]
-        return {"channels": channels, "height": height, "width": width, "batch": batch}, batch
+        if len(per_sample) == 3:
+            channels, height, width = per_sample
+            return {"channels": channels, "height": height, "width": width, "batch": batch}, batch
+        return {"shape": list(per_sample), "batch": batch}, batch
 
     def _stages_from_metadata(self) -> dict[str, str]:
         text = self.metadata.get(META_STAGES)

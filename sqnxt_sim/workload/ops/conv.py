@@ -71,10 +71,10 @@ def write_fc(b, layer) -> None:
 def write_linear(b, layer) -> None:
     x = b.input(layer.inputs[0], b.dims(layer.inputs[0]))
     weight = b.weights(layer, (layer.c, layer.k))  # MatMul's right operand is features x outputs
-    if layer.bias:
+    if layer.bias:  # MatMul (the node named after the layer) + Add of the bias, which the importer folds back
         product = b.fresh(f"{layer.name}.matmul")
-        b.raw_node("MatMul", [x, weight[0]], product)
-        b.node("Add", [product, weight[1]], layer)
+        b.raw_node("MatMul", [x, weight[0]], product, name=layer.name)
+        b.node("Add", [product, weight[1]], layer, name=b.fresh(f"{layer.name}.bias"))
     else:
         b.node("MatMul", [x, weight[0]], layer)
 

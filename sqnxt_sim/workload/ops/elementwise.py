@@ -95,7 +95,7 @@ _FROM_ONNX_BINARY = {onnx_op: name for name, onnx_op in ONNX_BINARY.items()}
 
 
 def read_relu(t, node, name: str):
-    x = t.data(node, 0)
+    x = t.laid_out(t.data(node, 0))
     t.emit(node, name, {"op": "relu"}, [x])
 
 
@@ -114,7 +114,7 @@ def read_clip(t, node, name: str):
 
 
 def read_unary(t, node, name: str):
-    x = t.data(node, 0)
+    x = t.laid_out(t.data(node, 0))
     t.emit(node, name, {"op": _FROM_ONNX_UNARY[node.op_type]}, [x])
 
 
@@ -123,7 +123,7 @@ def read_binary(t, node, name: str, op: str | None = None):
     op = op or _FROM_ONNX_BINARY[node.op_type]
     data = t.data_inputs(node)
     if len(data) == 1:
-        x = t.data(node, list(node.input).index(data[0]))
+        x = t.laid_out(t.data(node, list(node.input).index(data[0])))
         constant = next((c for c in node.input if c and c != data[0]), "")
         value = t.value(constant)
         scalar = value is not None and value.size == 1

@@ -155,7 +155,8 @@ def write_gather(b, layer) -> None:
 
 
 def write_expand(b, layer) -> None:
-    x = b.input(layer.inputs[0], b.layer_dims(layer.inputs[0]))
+    source = b.layer_dims(layer.inputs[0])
+    x = b.input(layer.inputs[0], (1,) * (len(layer.dims) - len(source)) + tuple(source))  # equal ranks: the batch stays first
     b.node("Expand", [x, b.ints(f"{layer.name}.shape", [layer.n, *layer.dims])], layer)
 
 
@@ -293,9 +294,12 @@ def read_expand(t, node, name: str):
         t.alias(node, x)
         return None
     offset = t.tensors[x].offset
-    if len(out) != len(t.shapes.get(x) or []) or (offset == 1 and out[0] != t.shapes[x][0]):
-        offset = 0
-    x = t.laid_out(x, offset)
+    same_rank = len(out) == len(t.shapes.get(x) or [])
+    if offset == 1 and not (out[0] == t.batch and (same_rank or t.batch == 1)):
+        offset = 0  # the expansion reaches the batch axis: read the tensor whole (batch 1 only)
+    strip = lambda dims: tuple(dims)[next((i for i, d in enumerate(dims) if d != 1), len(dims)):]  # noqa: E731
+    if offset != t.tensors[x].offset or strip(t.layer_dims[t.tensors[x].layer]) != strip(t.per_sample(x, offset)):
+        x = t.laid_out(x, offset)  # leading 1s aside, expand broadcasts what it is given
     t.emit(node, name, {"op": "expand", "shape": list(out[offset:])}, [x], offset=offset)
     return None
 
