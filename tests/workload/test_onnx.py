@@ -374,18 +374,21 @@ def test_unknown_output_shape_names_the_node(tmp_path):
     assert error.field == "node 'mystery' (Mystery)" and "cannot infer its output shape" in error.problem
 
 
-def test_reshape_to_a_shape_computed_at_run_time(tmp_path):
+def test_reshape_to_a_shape_computed_from_shape_folds(tmp_path):
+    """Shape -> Gather -> Unsqueeze -> Concat [-1] -> Reshape (an unfolded flatten): constants."""
     nodes = [
         helper.make_node("Shape", ["x"], ["shape"], name="shape"),
         helper.make_node("Gather", ["shape", "zero"], ["n"], name="n", axis=0),
         helper.make_node("Unsqueeze", ["n", "axes"], ["n1"], name="n1"),
         helper.make_node("Concat", ["n1", "minus1"], ["target"], name="target", axis=0),
         helper.make_node("Reshape", ["x", "target"], ["flat"], name="flatten"),
+        helper.make_node("Gemm", ["flat", "w"], ["y"], name="fc", transB=1),
     ]
-    model = make_model(nodes, [ints("zero", 0), ints("axes", 0), ints("minus1", -1)], outputs={"flat": 2})
+    model = make_model(nodes, [ints("zero", 0), ints("axes", 0), ints("minus1", -1), weight("w", 10, 192)], outputs={"y": 2})
     model.graph.initializer[0].CopyFrom(numpy_helper.from_array(np.array(0, dtype=np.int64), "zero"))
-    error = import_error(tmp_path, model)
-    assert error.field == "node 'flatten' (Reshape)" and "cannot infer" in error.problem
+    net = load_onnx(save(model, tmp_path))
+    # 3 x 8 x 8 = 192 features -> 10: 1,920 MACs
+    assert net.order == ("fc",) and net.macs == 1920
 
 
 def test_explicit_pad_folds_into_the_conv(tmp_path):

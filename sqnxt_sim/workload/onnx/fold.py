@@ -72,7 +72,7 @@ def _slice(node, values, data):
     return data[tuple(index)]
 
 
-def _unsqueeze(node, values, data):
+def _unsqueeze(node, values, data, *axes_input):
     axes = _axes(node, values)
     if axes is None:
         return None
@@ -82,7 +82,7 @@ def _unsqueeze(node, values, data):
     return out
 
 
-def _squeeze(node, values, data):
+def _squeeze(node, values, data, *axes_input):
     axes = _axes(node, values)
     if axes is None:
         return None

@@ -40,7 +40,7 @@ WINDOW_OPS = {"Conv", "MaxPool", "AveragePool"}  # a Pad node before them folds 
 
 @dataclass
 class Tensor:
-    kind: str  # "data", "static", "opaque"
+    kind: str  # "data", "static", "opaque", "sequence" (parts of a tensor, see ops/movement.py)
     layer: str = ""
     offset: int = 1  # leading ONNX axes that are not per sample: 1 (the batch) or 0 (batch 1, read whole)
     reason: str = ""  # opaque: why the layers after it cannot be modelled
@@ -74,6 +74,7 @@ class Translation:
         self.unmodelled: list[dict[str, Any]] = []
         self.consumers: dict[str, list] = {}
         self.views: dict[tuple[str, tuple[int, ...]], str] = {}
+        self.sequences: dict[str, tuple[str, int, list[int]]] = {}  # SplitToSequence output -> (input, axis, sizes)
         self.names: set[str] = {INPUT}
         self.readers = _readers()
 

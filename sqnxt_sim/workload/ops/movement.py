@@ -273,9 +273,54 @@ def read_split(t, node, name: str):
     return None
 
 
+def read_split_to_sequence(t, node, name: str):
+    """A sequence of parts (the dynamo exporter's torch.split): no layer until SequenceAt picks one."""
+    from ..onnx.handlers import Tensor  # noqa: PLC0415
+
+    x = t.data(node, 0)
+    dims = t.shapes.get(x) or []
+    attrs = t.attrs(node)
+    onnx_axis = attrs.get("axis", 0) % len(dims)
+    split = t.value(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+    total = dims[onnx_axis]
+    if split is None and len(node.input) > 1 and node.input[1]:
+        return False
+    if split is None:
+        if not attrs.get("keepdims", 1):
+            return False  # parts without the axis: unmodelled
+        sizes = [1] * total
+    elif split.ndim == 0:
+        sizes = [int(split)] * (total // int(split)) + ([total % int(split)] if total % int(split) else [])
+    else:
+        sizes = [int(v) for v in split.reshape(-1)]
+    t.tensors[node.output[0]] = Tensor("sequence", t.tensors[x].layer, t.tensors[x].offset, node=name)
+    t.sequences[node.output[0]] = (x, onnx_axis, sizes)
+    return None
+
+
+def read_sequence_at(t, node, name: str):
+    from ..onnx.padding import NodeError  # noqa: PLC0415
+
+    parts = t.sequences.get(node.input[0])
+    index = t.value(node.input[1]) if len(node.input) > 1 else None
+    if parts is None or index is None or index.size != 1:
+        raise NodeError("only a constant position in a sequence made by SplitToSequence is modelled")
+    x, onnx_axis, sizes = parts
+    position = int(index.reshape(-1)[0]) % len(sizes)
+    start = sum(sizes[:position])
+    x = t.laid_out(x)
+    t.emit(node, name, {"op": "slice", "axis": t.axis(x, onnx_axis), "start": start, "end": start + sizes[position]}, [x])
+    return None
+
+
 def read_gather(t, node, name: str):
+    from ..onnx.handlers import read_view  # noqa: PLC0415
+
     x = t.data(node, 0)
     indices = t.value(node.input[1]) if len(node.input) > 1 else None
+    dims = t.shapes.get(x) or []
+    if indices is not None and len(dims) == 1 and np.array_equal(indices.reshape(-1), np.arange(dims[0])):
+        return read_view(t, node, name)  # every element once, in order (torch's as_strided): a reshape
     if indices is None or indices.ndim > 1:
         return False  # indices computed at run time (an embedding lookup): unmodelled
     x = t.laid_out(x)
@@ -305,4 +350,4 @@ def read_expand(t, node, name: str):
 
 
 ONNX_READERS = {"Transpose": read_transpose, "Slice": read_slice, "Split": read_split, "Gather": read_gather,
-                "Expand": read_expand}
+                "Expand": read_expand, "SplitToSequence": read_split_to_sequence, "SequenceAt": read_sequence_at}
