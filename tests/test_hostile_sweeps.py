@@ -145,10 +145,12 @@ def test_a_signal_mid_sweep_keeps_the_finished_rows_and_leaves_no_worker(tmp_pat
     job = subprocess.Popen([sys.executable, "-m", "sqnxt_sim.cli", "sweep", "--net", "sqnxt23_v1", "--hw", "32pe_os",
                             "--grid", str(grid), "--out", str(out), "--workers", "2", "--chunk", "64"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    def finished_rows() -> int:  # data rows in the sweep's temporary file so far
+        return sum(max(0, path.read_bytes().count(b"\n") - 1) for path in out.glob(".sweep.csv.*.tmp"))
+
     deadline = time.monotonic() + 60
-    while not list(out.glob(".sweep.csv.*.tmp")) and time.monotonic() < deadline and job.poll() is None:
-        time.sleep(0.1)
-    time.sleep(1.0)  # some chunks finished
+    while finished_rows() == 0 and time.monotonic() < deadline and job.poll() is None:
+        time.sleep(0.1)  # a loaded machine may take a while: signal once some chunk has finished
     os.killpg(job.pid, getattr(signal, signal_name))  # the whole process group, workers included
     _, stderr = job.communicate(timeout=60)
     assert job.returncode == 130, stderr

@@ -69,9 +69,10 @@ def activation_plan(network: Network) -> ActivationPlan:
     last = np.full(n_groups, -1, dtype=np.int64)
     input_group = group[len(order)]
     first[input_group] = 0  # the input waits in DRAM: it takes no room on chip
+    source_groups = {group[i] for i, layer in enumerate(layers) if layer.is_source}  # further inputs: the same
     for i, layer in enumerate(layers):
         g = group[i]
-        if not layer.is_view:
+        if not layer.is_view and not layer.is_source:
             size[g] += layer.output_elements
         first[g] = min(first[g], i)
         last[g] = max(last[g], i)
@@ -93,12 +94,14 @@ def activation_plan(network: Network) -> ActivationPlan:
     live = np.cumsum(delta)[: len(order)]
     max_live = np.array([live[first[g]: last[g] + 1].max() if last[g] >= first[g] else 0.0 for g in range(n_groups)])
     max_live[input_group] = np.inf
+    for g in source_groups:
+        max_live[g] = np.inf
 
     has_readers = np.array([graph.out_degree(name) > 0 for name in order], dtype=bool)
     is_output = ~has_readers
     # Only the final layer of an alias chain decides for its group: mark the whole group.
     output_groups = set(group[:len(order)][is_output].tolist())
-    writes = np.array([0 if layer.is_view else layer.output_elements for layer in layers], dtype=np.int64)
+    writes = np.array([0 if layer.is_view or layer.is_source else layer.output_elements for layer in layers], dtype=np.int64)
     read_layer_array = np.array(read_layer, dtype=np.int64)  # ascending: reads were listed layer by layer
     layer_numbers = np.arange(len(order))
     return ActivationPlan(

@@ -83,7 +83,8 @@ def build_network(spec: NetworkFile, source: str = "") -> Network:
         where = f"layers[{index}] '{entry.name}'"
         if entry.name in entries:
             raise InputError(source, where, "duplicate layer name")
-        inputs = tuple(entry.inputs) if entry.inputs else (previous,)
+        takes_none = ops.spec(entry.op).max_inputs == 0
+        inputs = () if takes_none else tuple(entry.inputs) if entry.inputs else (previous,)
         entries[entry.name] = (where, entry, inputs)
         position[entry.name] = index
         graph.add_node(entry.name)
@@ -132,7 +133,8 @@ def _infer(entry, inputs: tuple[str, ...], producers: list[Layer], source: str, 
     except ops.ShapeError as error:
         raise InputError(source, f"{where}.{error.field}" if error.field else where, error.problem) from None
     return Layer(name=entry.name, op=entry.op, inputs=inputs, stage=entry.stage, note=entry.note,
-                 read_elements=sum(p.output_elements for p in producers), in_dims=producers[0].dims, **fields)
+                 read_elements=sum(p.output_elements for p in producers),
+                 in_dims=producers[0].dims if producers else (), **fields)
 
 
 def _check_size(layer: Layer, source: str, where: str) -> None:

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # What the engine does with a layer (see workload/ops/base.py): MACs with weights, MACs of two
-# activations, vector-unit work, or a view of its inputs.
+# activations, vector-unit work, a view of its inputs, or a further network input (source).
 MAC_KINDS = ("weights", "matmul")
-KINDS = (*MAC_KINDS, "vector", "view")
+KINDS = (*MAC_KINDS, "vector", "view", "source")
 INPUT_OP = "input"
 
 
@@ -31,7 +31,7 @@ INPUT_OP = "input"
 class Layer:
     name: str
     op: str  # the network file's op name (``conv``, ``softmax``...)
-    kind: str  # weights | matmul | vector | view (ops/base.py), or input
+    kind: str  # weights | matmul | vector | view | source (ops/base.py), or input
     n: int  # batch
     c: int  # input channels per group (other kinds: the output's k)
     k: int  # output channels
@@ -73,6 +73,10 @@ class Layer:
         return self.kind == "view"
 
     @property
+    def is_source(self) -> bool:
+        return self.kind in ("source", INPUT_OP)
+
+    @property
     def in_channels(self) -> int:
         """All input channels (C x G for a convolution)."""
         return self.c * self.g if self.kind == "weights" else self.c
@@ -96,6 +100,8 @@ class Layer:
 
     def shape_text(self) -> str:
         """Compact shape for tables: CxHxW -> KxPxQ, with kernel/stride/groups when they matter."""
+        if self.kind == "source":
+            return f"-> {'x'.join(map(str, self.dims))}"
         if self.op in ("linear", "matmul") or (self.kind in ("vector", "view") and (len(self.dims) != 3 or self.in_dims != self.dims)
                                                and self.op not in ("maxpool", "avgpool")):
             return f"{'x'.join(map(str, self.in_dims))} -> {'x'.join(map(str, self.dims))}"

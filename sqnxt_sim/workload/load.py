@@ -23,7 +23,8 @@ def zoo_names() -> list[str]:
 
 
 def load_network(name_or_path: str | Path, batch: int | None = None) -> Network:
-    """A zoo name (``sqnxt23_v1``) or a path to a ``.yaml``/``.yml``/``.onnx`` file.
+    """A zoo name (``sqnxt23_v1``) or a path to a ``.yaml``/``.yml``/``.onnx`` file, or a
+    SCALE-Sim topology ``.csv`` (:mod:`sqnxt_sim.workload.topology`).
 
     ``batch`` overrides the batch size the file gives (YAML ``input.batch``, the ONNX input's
     first dimension).
@@ -35,6 +36,15 @@ def load_network(name_or_path: str | Path, batch: int | None = None) -> Network:
         from .onnx.read import load_onnx  # optional extra; imported only when asked for
 
         return load_onnx(Path(text), batch=batch)
+    if Path(text).suffix.lower() == ".csv":
+        from .topology import read_topology  # noqa: PLC0415
+
+        if batch not in (None, 1):
+            raise InputError("--batch", None, "SCALE-Sim topologies have no batch: only 1")
+        path = Path(text)
+        if not path.is_file():
+            raise InputError(text, None, "no such file" if not path.exists() else "not a file")
+        return network_from_dict(read_topology(path), text)
     path = find_named_file(text, "networks", "--net", "network")
     return network_from_dict(_with_batch(read_yaml_mapping(path), batch), str(path))
 

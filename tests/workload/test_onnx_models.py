@@ -237,3 +237,17 @@ def test_round_trip_of_every_new_kind(tmp_path):
         [(l.op, l.dims, l.macs, l.weights, l.vector_elements, l.kind) for l in net.layers]
     hw = load_hardware("hwconfigs/32pe_os.yaml")
     assert simulate(back, hw).totals == simulate(net, hw).totals
+
+
+def test_further_graph_inputs_are_tensor_layers(tmp_path):
+    """Two graph inputs (x and a mask): the second is a tensor layer that starts in DRAM."""
+    mask = helper.make_tensor_value_info("mask", TensorProto.FLOAT, [1, 4, 8])
+    built = model([helper.make_node("Add", ["x", "mask"], ["y"], name="masked")], [], (1, 4, 8))
+    built.graph.input.append(mask)
+    net = load(built, tmp_path)
+    assert [(l.name, l.op) for l in net.layers] == [("mask", "tensor"), ("masked", "add")]
+    row = {r["name"]: r for r in simulate(net, load_hardware("hwconfigs/32pe_os.yaml")).rows()}["masked"]
+    # both operands come from DRAM (32 words each, 16-bit): 128 bytes
+    assert row["dram_read_bytes"] == 128
+    back = load_onnx(export_onnx(net, tmp_path / "again.onnx"))
+    assert [(l.name, l.op, l.dims) for l in back.layers] == [(l.name, l.op, l.dims) for l in net.layers]

@@ -104,6 +104,7 @@ class _Builder:
         self.onnx_dims: dict[str, tuple[int, ...]] = {INPUT: network.input_layer.dims}  # per sample, as written
         self.layer: dict[str, Layer] = {INPUT: network.input_layer}
         self.views: dict[tuple[str, tuple[int, ...]], str] = {}
+        self.extra_inputs: list[Any] = []  # graph inputs of tensor layers (further network inputs)
         self.opset = max([OPSET] + [OPSET_OF_OP.get(layer.op, OPSET) for layer in network.layers])
 
     def build(self):
@@ -116,7 +117,7 @@ class _Builder:
                                  f"cannot export a {layer.op} layer to ONNX")
             write(self, layer)
         source = self.network.input_layer
-        inputs = [helper.make_tensor_value_info(INPUT, self.float, [source.n, *source.dims])]
+        inputs = [helper.make_tensor_value_info(INPUT, self.float, [source.n, *source.dims])] + self.extra_inputs
         outputs = [helper.make_tensor_value_info(name, self.float, [self.layer[name].n, *self.onnx_dims[name]])
                    for name in self.network.order if not self.network.consumers(name)]
         return helper.make_graph(self.nodes, self.network.name, inputs, outputs, self.initializers)
@@ -129,6 +130,11 @@ class _Builder:
             name, suffix = f"{base}_{suffix}", suffix + 1
         self.used.add(name)
         return name
+
+    def graph_input(self, layer: Layer) -> None:
+        """A further network input (a ``tensor`` layer): a graph input named after the layer."""
+        self.extra_inputs.append(self.helper.make_tensor_value_info(layer.name, self.float, [layer.n, *layer.dims]))
+        self.onnx_dims[layer.name] = layer.dims
 
     def layer_dims(self, name: str) -> tuple[int, ...]:
         return self.layer[name].dims

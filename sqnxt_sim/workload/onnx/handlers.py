@@ -244,7 +244,7 @@ class Translation:
     def _add_layer(self, name: str, op_type: str, entry: dict[str, Any], inputs: list[str], stage: str, note: str = "") -> None:
         self.names.add(name)
         self.layer_index[name] = len(self.layers)
-        self.layers.append({"name": name, **entry, "inputs": inputs, "stage": stage, "note": note})
+        self.layers.append({"name": name, **entry, **({"inputs": inputs} if inputs else {}), "stage": stage, "note": note})
         self.layer_op_type[name] = op_type
         self.layer_dims[name] = self._infer_dims(name)
 
@@ -252,10 +252,11 @@ class Translation:
         """The layer's per-sample dims by our own rules (workload/ops), from its producers'."""
         entry = self.layers[self.layer_index[name]]
         spec = ops.spec(entry["op"])
-        producers = [_Stub(self.layer_dims[i], name=i) for i in entry["inputs"]]
+        inputs = entry.get("inputs", [])
+        producers = [_Stub(self.layer_dims[i], name=i) for i in inputs]
         try:
             model = spec.entry.model_validate(entry)
-            return tuple(spec.infer(model, producers, tuple(entry["inputs"]))["dims"])
+            return tuple(spec.infer(model, producers, tuple(inputs))["dims"])
         except ops.ShapeError as error:
             raise NodeError(error.problem, None) from None
         except ValueError as error:  # pydantic: a value out of the file format's range

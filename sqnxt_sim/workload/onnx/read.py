@@ -328,6 +328,15 @@ class _Importer:
         for tensor in self.graph.initializer:
             t.tensors[tensor.name] = Tensor("static")
         t.tensors[self._input_name] = Tensor("data", INPUT, 1)
+        for info in self._further_inputs:
+            dims = _dims(info)
+            if dims is None or len(dims) < 2 or any(not isinstance(d, int) or d <= 0 for d in dims[1:]):
+                raise InputError(self.source, f"graph input '{info.name}'", f"shape {shape_text(dims)} needs a batch axis "
+                                                                           "and known sizes after it")
+            name = t.fresh_name(info.name)
+            t._add_layer(name, "input", {"op": "tensor", "shape": list(dims[1:]), "batch": batch}, [], stage="")
+            t.tensors[info.name] = Tensor("data", name, 1, node=name)
+            t.layer_output[name] = (info.name, 1)
         t.layer_dims[INPUT] = tuple(input_spec["shape"]) if "shape" in input_spec else \
             (input_spec["channels"], input_spec["height"], input_spec["width"])
         t.layer_output[INPUT] = (self._input_name, 1)
@@ -386,11 +395,10 @@ class _Importer:
 
     def _network_input(self, shapes, static_dims) -> tuple[dict[str, int], int]:
         data_inputs = [info for info in self.graph.input if info.name not in static_dims]
-        if len(data_inputs) != 1:
-            names = ", ".join(repr(info.name) for info in data_inputs) or "none"
-            raise InputError(self.source, "graph.input",
-                             f"sqnxt-sim models networks with exactly one input tensor, this model has: {names}")
+        if not data_inputs:
+            raise InputError(self.source, "graph.input", "the model has no input tensor")
         info = data_inputs[0]
+        self._further_inputs = data_inputs[1:]  # tensor layers: further network inputs
         where = f"graph input '{info.name}'"
         dims = _dims(info)
         if dims is None or not 2 <= len(dims) <= 9:

@@ -10,10 +10,10 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from . import conv, elementwise, matmul, merge, movement, normalize, pool
+from . import conv, elementwise, matmul, merge, movement, normalize, pool, source
 from .base import LayerEntry, OpSpec, ShapeError
 
-FAMILIES = (conv, pool, merge, elementwise, normalize, matmul, movement)
+FAMILIES = (conv, pool, merge, elementwise, normalize, matmul, movement, source)
 REGISTRY: dict[str, OpSpec] = {spec.name: spec for family in FAMILIES for spec in family.SPECS}
 
 

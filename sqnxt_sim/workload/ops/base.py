@@ -13,7 +13,8 @@ Kinds (what the engine does with a layer):
 * ``vector``:  element operations on the vector unit (pooling, element-wise functions,
   normalization, reductions) and data movement (a copy is one operation per element);
 * ``view``:    no new data: the output shares storage with its inputs (fused ReLU, a concat
-  the producers write in place, a reshape), free in time and energy.
+  the producers write in place, a reshape), free in time and energy;
+* ``source``:  a further network input: it starts in DRAM, as the network input does.
 """
 
 from __future__ import annotations

@@ -1,0 +1,45 @@
+"""A further network input (``tensor``): an activation that starts in DRAM, as the network
+input does, with no producer. Networks with several inputs (SCALE-Sim topologies, whose
+layers each read their own input; ONNX models with several graph inputs) use it."""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .base import Dims, LayerEntry, OpSpec, PositiveInt, same_shape_fields
+
+
+class TensorEntry(LayerEntry):
+    op: Literal["tensor"]
+    shape: Dims = Field()  # per sample
+    batch: PositiveInt = 1
+
+    @model_validator(mode="after")
+    def _no_inputs(self) -> "TensorEntry":
+        if self.inputs:
+            raise ValueError("a tensor is a network input: it takes no inputs")
+        return self
+
+
+def infer_tensor(entry: TensorEntry, producers, names) -> dict:
+    if math.prod(entry.shape) * entry.batch > 10**11:
+        from .base import ShapeError  # noqa: PLC0415
+
+        raise ShapeError("too large: more than 100,000,000,000 elements", "shape")
+    return dict(kind="source", **same_shape_fields(tuple(entry.shape), entry.batch))
+
+
+def write_tensor(b, layer) -> None:
+    b.graph_input(layer)
+
+
+def read_graph_input(t, info, name: str) -> dict:
+    """The entry of a further ONNX graph input (per-sample dims after the batch)."""
+    return {"op": "tensor", "shape": list(info[1:]), "batch": info[0] if isinstance(info[0], int) and info[0] > 0 else 1}
+
+
+SPECS = (OpSpec("tensor", TensorEntry, infer_tensor, min_inputs=0, max_inputs=0, write_onnx=write_tensor,
+                summary="a further network input: a tensor that starts in DRAM"),)
