@@ -195,6 +195,9 @@ def comparison_rows(comparison: Comparison) -> list[dict]:
                 "utilization": t["utilization"],
                 "spatial_utilization": t["spatial_utilization"],
                 "dram_energy_share": plain(t["energy_dram"] / t["energy"]) if t["energy"] else 0.0,
+                # Imported operators the totals leave out (no time or energy charged).
+                "not_modelled_ops": len(net.unmodelled),
+                "not_modelled": "; ".join(f"{op['name']} ({op['op_type']})" for op in net.unmodelled),
             }
             for total, name in RATIO_OF.items():
                 row[name] = _ratio(t[total], ref[total])
@@ -228,7 +231,7 @@ def comparison_data(comparison: Comparison) -> dict:
         "totals": _totals_note(comparison),
         "networks": [{"name": net.name, "display_name": net.display_name, "label": label,
                       "reconstruction": net.reconstruction, "batch": net.input_layer.n,
-                      "description": net.description}
+                      "description": net.description, "unmodelled": [dict(op) for op in net.unmodelled]}
                      for net, label in zip(comparison.networks, comparison.labels)],
         "hardware": [{**hw.model_dump(mode="json"), "total_pes": hw.pes} for hw in comparison.hardware],
         "rows": comparison_rows(comparison),
@@ -278,6 +281,12 @@ def comparison_text(comparison: Comparison) -> str:
     out.append("energy in " + "; ".join(sorted(energy_units)) + ("" if len(energy_units) == 1 else " (per config)"))
     if any(net.reconstruction for net in comparison.networks):
         out.append("(reconstruction) = not a published network definition.")
+    for net, label in zip(comparison.networks, comparison.labels):
+        if net.unmodelled:
+            names = ", ".join(f"{op['name']} ({op['op_type']})" for op in net.unmodelled[:5])
+            more = f" and {len(net.unmodelled) - 5} more" if len(net.unmodelled) > 5 else ""
+            out.append(f"{label}: {len(net.unmodelled)} imported operator(s) not modelled, no time or energy charged: "
+                       f"{names}{more}.")
     return "\n".join(out)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine.results import Results
 from .labels import batch_of, energy_unit
-from .plots import bars, hardware_text, png_bytes, pyplot, scale_for, stage_colors, time_text
+from .plots import bars, hardware_text, not_modelled_note, png_bytes, pyplot, scale_for, stage_colors, time_text
 from .stages import stage_order, stage_rows
 
 if TYPE_CHECKING:
@@ -135,6 +135,7 @@ def totals_png(comparison: "Comparison") -> bytes:
                  f"{per}{batches}", fontsize=11)
     rows_of_legend = -(-len(hws) // 3)
     fig.tight_layout(rect=(0, 0.04 + 0.035 * rows_of_legend, 1, 1))
+    not_modelled_note(fig, {r.network['name']: r.network for r in comparison.results.values()}.values())
     return png_bytes(fig)
 
 
@@ -203,6 +204,7 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
         bottom = 0.04
     fig.suptitle("where the cycles and the energy go, by stage", fontsize=11)
     fig.tight_layout(rect=(0, bottom, 1, 1))
+    not_modelled_note(fig, {r.network['name']: r.network for r in comparison.results.values()}.values())
     return png_bytes(fig)
 
 
@@ -264,6 +266,7 @@ def aligned_layers_png(results: Sequence[Results], labels: Sequence[str] | None 
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(f"per-layer utilization on {hardware_text(results[0].hardware)}; bar colour = stage", fontsize=11)
     fig.tight_layout(rect=(0, 0.1 / len(results) + 0.01, 1, 1))
+    not_modelled_note(fig, [r.network for r in results])
     return png_bytes(fig)
 
 

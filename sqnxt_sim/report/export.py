@@ -39,6 +39,12 @@ def layers_csv(results: Results) -> str:
     writer.writerow([_energy_header(key, results) for key in keys])
     for row in results.rows():
         writer.writerow([NOT_APPLICABLE if row[key] is None else _cell(row[key]) for key in keys])
+    # Imported operators sqnxt-sim does not model: a row each, nothing charged ('-'), so a
+    # reader of the CSV alone sees what its totals leave out.
+    for op in results.network.get("unmodelled") or []:
+        cells = {"name": op["name"], "op": f"not modelled: {op['op_type']}",
+                 "shape": "x".join(map(str, op["output_shape"][1:] or op["output_shape"])), "stage": ""}
+        writer.writerow([cells.get(key, NOT_APPLICABLE) for key in keys])
     return buffer.getvalue()
 
 

@@ -33,8 +33,8 @@ LEVEL_COLORS = {
     "dram": "#8c564b",
 }
 STALL_COLOR = "#222222"
-# Stage colours: tab10 without its brown and greys (kept for DRAM, stalls, non-MAC layers),
-# repeated when a network has more stages; neighbouring stages always differ.
+# Stage colours: tab10 without its brown and greys (kept for DRAM, stalls, non-MAC layers);
+# more stages than that get evenly spaced hues in two lightnesses, so no two stages share one.
 STAGE_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#e377c2", "#17becf", "#bcbd22")
 # Layers get their own tick label when there are at most this many; else ticks name stages.
 MAX_NAMED_LAYERS = 48
@@ -69,8 +69,31 @@ def png_bytes(fig, dpi: int = 100) -> bytes:
 
 
 def stage_colors(stages: list[str]) -> dict[str, str]:
-    """One colour per stage label, in the order given."""
-    return {stage: STAGE_PALETTE[i % len(STAGE_PALETTE)] for i, stage in enumerate(stages)}
+    """One colour per stage label, in the order given; never the same colour twice."""
+    stages = list(dict.fromkeys(stages))
+    if len(stages) <= len(STAGE_PALETTE):
+        return dict(zip(stages, STAGE_PALETTE))
+    import colorsys
+
+    colors = {}
+    for i, stage in enumerate(stages):
+        # Neighbours differ in hue by about half the wheel and alternate in lightness.
+        hue = (i * 0.5 + (i // 2) / len(stages)) % 1.0
+        red, green, blue = colorsys.hls_to_rgb(hue, 0.42 if i % 2 else 0.62, 0.7)
+        colors[stage] = "#{:02x}{:02x}{:02x}".format(round(red * 255), round(green * 255), round(blue * 255))
+    return colors
+
+
+def not_modelled_note(fig, networks) -> None:
+    """A footnote naming the imported operators a figure's numbers leave out (none: nothing)."""
+    parts = []
+    for network in networks:
+        ops = network.get("unmodelled") or []
+        if ops:
+            kinds = ", ".join(sorted({op["op_type"] for op in ops}))
+            parts.append(f"{network['name']}: {len(ops)} operator(s) not modelled, no time or energy charged ({kinds})")
+    if parts:
+        fig.text(0.005, 0.002, "; ".join(parts)[:300], fontsize=7, color="#a00000", ha="left", va="bottom")
 
 
 def bars(ax, x, heights, bottoms=None, color="C0", width: float = 0.85, label: str | None = None, **kwargs):
@@ -192,6 +215,7 @@ def utilization_png(results: Results) -> bytes:
     layer_axis(top, names, stages, tick_labels=False, stage_text=True)
     layer_axis(bottom, names, stages)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
+    not_modelled_note(fig, [results.network])
     return png_bytes(fig)
 
 
@@ -235,6 +259,7 @@ def cycles_energy_png(results: Results) -> bytes:
     layer_axis(top, names, stages, tick_labels=False, stage_text=True)
     layer_axis(bottom, names, stages)
     fig.tight_layout()
+    not_modelled_note(fig, [results.network])
     return png_bytes(fig)
 
 
@@ -290,6 +315,7 @@ def stages_png(results: Results) -> bytes:
         ax.set_axisbelow(True)
     fig.suptitle(_title(results, "breakdown by stage"), fontsize=11)
     fig.tight_layout()
+    not_modelled_note(fig, [results.network])
     return png_bytes(fig)
 
 
@@ -314,3 +340,4 @@ def run_figures(results: Results) -> dict[str, bytes]:
         "cycles_energy.png": cycles_energy_png(results),
         "stages.png": stages_png(results),
     }
+
