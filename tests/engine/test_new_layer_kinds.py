@@ -110,3 +110,13 @@ def test_shape_errors_name_the_layer(layer, problem):
     with pytest.raises(InputError) as caught:
         network_from_dict({"name": "bad", "input": {"shape": [4, 8]}, "layers": [layer]})
     assert caught.value.field.startswith(f"layers[0] '{layer['name']}'") and problem in caught.value.problem
+
+
+def test_docs_list_the_vector_costs_the_code_uses():
+    from pathlib import Path
+
+    from sqnxt_sim.hardware.vector import FUNCTIONS
+
+    text = Path("docs/model.md").read_text()
+    for name, (ops, _why) in FUNCTIONS.items():
+        assert f"| `{name}` | {ops:g} |" in text, name

@@ -1,59 +1,43 @@
 """Bring your own network: read an ONNX model into the same layer graph as the zoo.
 
-The importer translates ONNX nodes into the explicit network form (the dict a user would
-write in YAML) and hands it to :func:`~sqnxt_sim.workload.load.network_from_dict`, so shapes
-are inferred and validated by our own graph code. ONNX's shape inference runs first; every
-layer's shape is then cross-checked against it, and a disagreement is an error, not a guess.
+The model is checked (``onnx.checker``), its nodes named, its constant subgraphs folded and
+its shapes inferred (``fold.py``: fold -> infer -> fold, a few rounds); then every node is
+translated (``handlers.py`` and the ``ONNX_READERS`` of the ops in ``workload/ops``) into
+the explicit network form (the dict a user would write in YAML), which
+:func:`~sqnxt_sim.workload.load.network_from_dict` validates and builds with our own shape
+rules. Every layer's output is cross-checked against ONNX's inferred shape: a disagreement
+is an error, not a guess.
 
-What becomes what (nodes in the default ONNX domain):
-
-==============================================  ===============================================
-ONNX                                            layer
-==============================================  ===============================================
-Conv (2-D, groups, strides, pads, auto_pad)     ``conv`` (bias input -> ``bias: true``)
-Gemm (transA=0), MatMul (2-D input x 2-D        ``fc`` (Gemm bias input, or an Add of a
-weight initializer)                             per-channel constant right after -> ``bias``)
-MaxPool, AveragePool (ceil_mode, pads)          ``maxpool`` / ``avgpool``
-GlobalMaxPool, GlobalAveragePool,               global ``maxpool`` / ``avgpool``
-ReduceMean over H and W
-Add, Sum (same-shaped activations)              ``add``
-Concat (channel axis)                           ``concat``
-Relu, Clip with min = 0 (ReLU6)                 ``relu``
-BatchNormalization                              folded into the neighbouring layers (no layer)
-Identity, Dropout, Softmax                      pass-through (no layer)
-Flatten, Reshape, Squeeze, Unsqueeze that       pass-through (no layer): a fully connected
-only flatten (or keep the shape)                layer flattens its input itself
-==============================================  ===============================================
-
-Tensors computed from constants only (Constant, Shape and the arithmetic on shapes that
-exporters emit) are graph constants: no layer, nothing to report.
+What becomes what: Conv -> ``conv`` (a Pad before it folds into its padding); Gemm and
+MatMul by a constant -> ``fc`` (one vector per sample) or ``linear`` (per row), a bias input
+or an Add of a per-channel constant right after -> ``bias``; MatMul of two activations ->
+``matmul``; MaxPool, AveragePool and their Global forms, ReduceMean/ReduceMax over H and W
+-> pools; other reductions, Softmax, LayerNormalization, the element-wise operators (Add,
+Sub, Mul, Div, Pow, Max, Min, Sigmoid, Tanh, HardSigmoid, HardSwish, Gelu, Erf, Exp, Sqrt,
+Reciprocal, Abs) -> their namesakes; Relu, Clip at 0 -> ``relu``; Transpose, Slice, Split,
+SplitToSequence/SequenceAt, Gather by constant indices, Expand, Pad, Concat -> data
+movement (a view where nothing moves); Reshape, Flatten, Squeeze, Unsqueeze, Identity,
+Dropout -> no layer (a view the next reader lays out, see handlers.py); BatchNormalization
+-> folded away; further graph inputs -> ``tensor`` layers.
 
 Everything else is *unmodelled*: listed in ``Network.unmodelled`` with its output shape and
-size (reports show the list; it is never dropped silently), and its output stands for its
-first activation input with the same number of elements (``Sigmoid``, ``LRN``,
-``Transpose``, a ``Mul`` by a constant, a channel shuffle ``Reshape``...). An unmodelled
-operator that changes the tensor size (``Pad``, ``Resize``, ``Slice``) is fine at the end
-of a graph; if a later node reads its output, the import fails naming both nodes. Layers
-downstream of a pass-through are still cross-checked against ONNX's shapes, so a pass-through
-can never give a layer a wrong shape. Operators that do MACs sqnxt-sim cannot model
-(``ConvTranspose``, attention, RNNs, a ``MatMul`` of two activations, a ``Conv`` with
-dilations) and control flow are rejected outright: passing them through would under-count
-the work.
+size (every report shows the list; it is never dropped silently), and its output stands for
+its first activation input with the same number of elements (``LRN``, say). An unmodelled
+operator that changes the tensor size (``Resize``) is fine at the end of a graph; if a later
+node reads its output, the import fails naming both nodes. Operators that do MACs sqnxt-sim
+cannot model (``ConvTranspose``, RNNs, a ``Conv`` with dilations) and control flow (If,
+Loop, Scan) are refused. Every node that cannot be imported is named in the one error line.
 
-Padding: layers pad symmetrically. Asymmetric ``pads`` (or ``auto_pad`` SAME with an odd
-total) are accepted when a symmetric padding gives exactly the same output size: the cost
-model depends on padding only through the output size, so the result is exact; the layer's
-note records the original pads. Otherwise the import fails naming the node.
-
-Batch: the ``batch`` argument, else the model input's first dimension when it is a number,
-else 1. ONNX's batch dimension is not cross-checked (a ``batch`` override may differ from
-the file).
+Padding: layers pad symmetrically; asymmetric pads are accepted when a symmetric padding
+gives the same output size (padding.py). Batch: the ``batch`` argument, else the model
+input's first dimension when it is a number, else 1; a model that moves its batch axis
+among the others (attention exports) is read at batch 1 only.
 
 Layer names are the ONNX node names; a node without a name is called ``<OpType>_<index>``
 (its position in ``graph.node``), and repeated names get a ``_2``, ``_3``... suffix. The
-stage is read back from the metadata :mod:`sqnxt_sim.workload.onnx.export` writes; otherwise
-it is the first part of a ``/``-separated node name with at least three parts (PyTorch's
-``/layer1/layer1.0/conv1/Conv`` -> ``layer1``), else empty.
+stage is read back from the metadata :mod:`sqnxt_sim.workload.onnx.export` writes; else the
+first module scope torch records (the dynamo exporter's ``pkg.torch.onnx.name_scopes``, the
+classic exporter's ``/layer1/layer1.0/conv1/Conv`` -> ``layer1``), else empty.
 """
 
 from __future__ import annotations
