@@ -197,13 +197,15 @@ class _Tiles:
         self.last_write = np.where(is_out, last(f, kt, count[K]) * last(n, b, images) * last(p, u, bands) * q, 0.0)
 
 CACHE_ENTRIES = 100_000  # (layer shape, capacity, residency) -> its schedule, least recently used out
-_cache: OrderedDict[bytes, tuple] = OrderedDict()
+_cache: OrderedDict[bytes, bytes] = OrderedDict()  # key row -> the schedule's fields as one float64 row
 _FIELDS = tuple(field.name for field in fields(Schedule))
 
 
 def cached_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
     """dram_schedule, remembering each pair's schedule: a sweep, a comparison or a search
-    meets the same layer shapes and buffer sizes again and again. Same numbers either way."""
+    meets the same layer shapes and buffer sizes again and again. Same numbers either way.
+    An entry is two short byte strings (about 400 bytes with the dictionary's own), so the
+    full cache stays near 40 MB however large the sweep."""
     key_columns = np.stack([np.asarray(getattr(dims, name), dtype=np.float64) for name in LayerDims.__dataclass_fields__]
                            + [np.asarray(capacity, dtype=np.float64)], axis=1)
     keys = [row.tobytes() for row in key_columns]
@@ -212,17 +214,20 @@ def cached_schedule(dims: LayerDims, capacity: np.ndarray) -> Schedule:
         index = np.array(missing)
         fresh = dram_schedule(LayerDims(*(np.asarray(getattr(dims, name))[index] for name in LayerDims.__dataclass_fields__)),
                               np.asarray(capacity)[index])
+        values = np.stack([np.asarray(getattr(fresh, name), dtype=np.float64) for name in _FIELDS], axis=1)
         for j, i in enumerate(missing):
-            _cache[keys[i]] = tuple(getattr(fresh, name)[j] for name in _FIELDS)
+            _cache[keys[i]] = values[j].tobytes()
         while len(_cache) > CACHE_ENTRIES:
             _cache.popitem(last=False)
     rows = []
     for key in keys:
         _cache.move_to_end(key)
         rows.append(_cache[key])
-    columns = list(zip(*rows)) if rows else [()] * len(_FIELDS)
-    return Schedule(**{name: np.array(values, dtype=bool if name == "feasible" else (np.int64 if name == "resident" else np.float64))
-                       for name, values in zip(_FIELDS, columns)})
+    table = np.frombuffer(b"".join(rows), dtype=np.float64).reshape(len(keys), len(_FIELDS))
+    columns = {name: table[:, i] for i, name in enumerate(_FIELDS)}
+    columns["feasible"] = columns["feasible"] > 0.5
+    columns["resident"] = columns["resident"].astype(np.int64)
+    return Schedule(**{name: np.array(columns[name]) for name in _FIELDS})
 
 
 def clear_cache() -> None:
