@@ -10,3 +10,12 @@ INSTALL_HINT = 'reading ONNX models needs the onnx package: pip install "sqnxt-s
 META_NETWORK = "sqnxt_sim.network"
 META_STAGES = "sqnxt_sim.stages"
 META_RECONSTRUCTION = "sqnxt_sim.reconstruction"
+
+
+def fresh_name(base: str, taken: set[str]) -> str:
+    """``base``, or ``base_2``, ``base_3``... whichever is not taken yet; marks it taken."""
+    name, suffix = base, 2
+    while name in taken:
+        name, suffix = f"{base}_{suffix}", suffix + 1
+    taken.add(name)
+    return name

@@ -35,7 +35,7 @@ from ...outputs import write_atomic
 from .. import ops
 from ..graph import INPUT, Network
 from ..layer import Layer
-from . import INSTALL_HINT, META_NETWORK, META_RECONSTRUCTION, META_STAGES
+from . import INSTALL_HINT, META_NETWORK, META_RECONSTRUCTION, META_STAGES, fresh_name
 
 OPSET = 13  # the default: readable by old runtimes too (newer only where an op needs it)
 MAX_WEIGHTS = 500_000_000  # float32 initializers of 2 GB would exceed protobuf's message limit
@@ -125,11 +125,7 @@ class _Builder:
     # -- for writers --
 
     def fresh(self, base: str) -> str:
-        name, suffix = base, 2
-        while name in self.used:
-            name, suffix = f"{base}_{suffix}", suffix + 1
-        self.used.add(name)
-        return name
+        return fresh_name(base, self.used)
 
     def graph_input(self, layer: Layer) -> None:
         """A further network input (a ``tensor`` layer): a graph input named after the layer."""

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import ops
 from ..graph import INPUT
+from . import fresh_name
 from .fold import attribute_values
 from .padding import NodeError, pad_amounts, window
 
@@ -276,11 +277,7 @@ class Translation:
         return self._fresh(base)
 
     def _fresh(self, base: str) -> str:
-        name, suffix = base, 2
-        while name in self.names:
-            name, suffix = f"{base}_{suffix}", suffix + 1
-        self.names.add(name)
-        return name
+        return fresh_name(base, self.names)
 
     def mark_opaque(self, node, reason: str) -> None:
         for output in node.output:
