@@ -47,12 +47,20 @@ def friendly_errors(command):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sqnxt-sim")
 def main() -> None:
-    """Analytical performance and energy simulator for neural-network accelerators."""
+    """Analytical performance and energy simulator for neural-network accelerators.
+
+    \b
+    Start here:
+      sqnxt-sim run --net sqnxt23_v1 --hw hwconfigs/32pe_os.yaml   # per-layer table
+      sqnxt-sim nets ; sqnxt-sim hws                               # what is shipped
+      sqnxt-sim reproduce                                          # the SqueezeNext study
+    Each command has examples in its own --help.
+    """
 
 
 @main.command()
 @click.option("--net", "net", default="sqnxt23_v1", show_default=True,
-              help="Zoo network name or path to a network .yaml / .onnx file.")
+              help="Zoo network name or path to a network .yaml / .onnx / SCALE-Sim topology .csv file.")
 @click.option("--hw", "hw", default="32pe_os", show_default=True,
               help="Hardware config: path to a .yaml file or a shipped config name.")
 @format_option
@@ -60,9 +68,24 @@ def main() -> None:
               help="Directory for layers.csv, stages.csv, summary.json and the figures (utilization.png, "
                    "cycles_energy.png, stages.png).")
 @batch_option
+@click.option("--sort", type=click.Choice(["cycles", "energy", "utilization"]), default=None,
+              help="Order the table and CSV rows: most cycles / most energy / lowest utilization first.")
+@click.option("--top", type=click.IntRange(1, None), default=None, help="Show only the first N rows (after --sort).")
 @friendly_errors
-def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> None:
-    """Simulate one network on one accelerator and report per-layer results."""
+def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None, sort: str | None, top: int | None) -> None:
+    """Simulate one network on one accelerator and report per-layer results.
+
+    \b
+    Examples:
+      sqnxt-sim run --net sqnxt23_v1 --hw hwconfigs/32pe_os.yaml
+      sqnxt-sim run --net sqnxt23_v1 --hw squeezelerator --sort cycles --top 10
+      sqnxt-sim run --net model.onnx --hw eyeriss --format csv > layers.csv
+      sqnxt-sim run --net alexnet --hw 32pe_ws --out reports/alexnet
+
+    The table's "share" is each layer's part of the network's cycles, "lost most to" the
+    cause that wastes most of its PE-cycles; --sort and --top pick the layers that matter.
+    --out always writes every layer in execution order; JSON holds every layer.
+    """
     if out is not None:
         check_out_dir(out)  # a bad --out is reported before any work
     network = load_network(net, batch=batch)
@@ -78,11 +101,11 @@ def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> Non
                  "summary.json": results_json(results), **run_figures(results)}
         _write_files(out, files)
     if fmt == "csv":
-        click.echo(layers_csv(results), nl=False)
+        click.echo(layers_csv(results, sort, top), nl=False)
     elif fmt == "json":
         click.echo(results_json(results), nl=False)
     else:
-        click.echo(layer_table_text(results))
+        click.echo(layer_table_text(results, sort, top))
         click.echo()
         click.echo(totals_text(results))
         if out is not None:
@@ -93,7 +116,13 @@ def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None) -> Non
 @format_option
 @friendly_errors
 def nets(fmt: str) -> None:
-    """List the network zoo: layers, MACs, weights and parameters of each network."""
+    """List the network zoo: layers, MACs, weights and parameters of each network.
+
+    \b
+    Examples:
+      sqnxt-sim nets
+      sqnxt-sim nets --format json
+    """
     from .report.catalog import ZOO_COLUMNS, zoo_rows, zoo_text
 
     rows = zoo_rows()
@@ -106,13 +135,41 @@ def nets(fmt: str) -> None:
 
 
 @main.command()
+@format_option
+@friendly_errors
+def hws(fmt: str) -> None:
+    """List the shipped hardware configs with their key parameters.
+
+    \b
+    Examples:
+      sqnxt-sim hws
+      sqnxt-sim hws --format csv
+    """
+    from .report.catalog import HW_COLUMNS, hw_rows, hw_text
+
+    rows = hw_rows()
+    if fmt == "csv":
+        click.echo(rows_csv(rows, HW_COLUMNS), nl=False)
+    elif fmt == "json":
+        click.echo(json_text(rows), nl=False)
+    else:
+        click.echo(hw_text(rows))
+
+
+@main.command()
 @click.argument("net")
 @format_option
 @friendly_errors
 def show(net: str, fmt: str) -> None:
     """Print a network's layers: name, op, stage, shape, MACs, weights.
 
-    NET is a zoo name (see `sqnxt-sim nets`) or a path to a network .yaml / .onnx file.
+    NET is a zoo name (see `sqnxt-sim nets`) or a path to a network .yaml / .onnx /
+    SCALE-Sim topology .csv file.
+
+    \b
+    Examples:
+      sqnxt-sim show sqnxt23_v5
+      sqnxt-sim show model.onnx --format csv
     """
     from .report.catalog import LAYER_COLUMNS, layer_rows, network_text
 
@@ -145,7 +202,13 @@ def show(net: str, fmt: str) -> None:
 @batch_option
 @friendly_errors
 def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | None, batch: int | None) -> None:
-    """Compare networks on one or more configs: totals, and ratios against the first network."""
+    """Compare networks on one or more configs: totals, and ratios against the first network.
+
+    \b
+    Examples:
+      sqnxt-sim compare --net sqnxt23_v1 --net sqnxt23_v5 --hw 32pe_os
+      sqnxt-sim compare --net squeezenet1_0 --net sqnxt23_v5 --hw 32pe_os --hw eyeriss --out reports/cmp
+    """
     from .report import compare as comparing
 
     if out is not None:
@@ -171,7 +234,13 @@ def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | 
               help="Hardware config to include (repeat; default: every shipped config).")
 @friendly_errors
 def reproduce(out: Path, hws: tuple[str, ...]) -> None:
-    """Reproduce the SqueezeNext study: v1..v5 and the baselines on the shipped configs, as a report."""
+    """Reproduce the SqueezeNext study: v1..v5 and the baselines on the shipped configs, as a report.
+
+    \b
+    Examples:
+      sqnxt-sim reproduce                       # reports/study/report.md and its figures
+      sqnxt-sim reproduce --out /tmp/study --hw 32pe_os --hw squeezelerator
+    """
     from .report.study import run_study, study_files, study_findings, study_summary
 
     check_out_dir(out)
@@ -204,7 +273,17 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
           scheduler: str | None, chunk: int, batch: int | None) -> None:
-    """Design-space sweep: networks x every combination of a grid of hardware values."""
+    """Design-space sweep: networks x every combination of a grid of hardware values.
+
+    \b
+    Examples:
+      sqnxt-sim sweep --net sqnxt23_v1 --hw 32pe_os --grid sweeps/arrays.yaml --out reports/sweep
+      sqnxt-sim sweep --net sqnxt23_v1 --net sqnxt23_v5 --grid grid.yaml --workers 2
+      sqnxt-sim sweep --net alexnet --grid grid.yaml --scheduler tcp://10.0.0.5:8786 --out big
+
+    A grid file maps dotted hardware keys to lists of values (pe_array.rows: [16, 32]);
+    progress goes to stderr (a bar on a terminal, a line per tenth of the grid otherwise).
+    """
     import time
 
     from .hardware.energy import access_costs
@@ -227,12 +306,22 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     started = time.perf_counter()
     chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk)
     title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.keys)})"
+    terminal = sys.stderr.isatty()
     with _terminate_as_interrupt(), click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,
-                                                      hidden=grid.size <= chunk or not sys.stderr.isatty()) as bar:
+                                                      hidden=grid.size <= chunk or not terminal) as bar:
         def advancing():
+            done, last_line, next_share = 0, time.perf_counter(), 0.1
             for result in chunks:
                 yield result
                 bar.update(result.stop - result.start)
+                done += result.stop - result.start
+                now = time.perf_counter()
+                # Piped or logged: a line per tenth of the grid, and at least one every 10 s.
+                if not terminal and grid.size > chunk and done < grid.size and (done >= next_share * grid.size
+                                                                                or now - last_line >= 10):
+                    click.echo(f"sweeping  {done:,} of {grid.size:,} configurations ({done / grid.size:.0%}), "
+                               f"{now - started:.1f} s", err=True)
+                    last_line, next_share = now, (int(done / grid.size * 10) + 1) / 10
 
         summary = write_sweep(directory, advancing(), grid.size, energy_unit_label(access_costs(base).unit), title,
                               per_layer, energy_suffix=access_costs(base).unit.column_suffix)
@@ -254,7 +343,13 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
               help="Seed of the random weights written.")
 @friendly_errors
 def export_(net: str, target: Path, seed: int) -> None:
-    """Export a network to an ONNX model (needs the onnx extra): sqnxt-sim export NET OUT.onnx"""
+    """Export a network to an ONNX model (needs the onnx extra).
+
+    \b
+    Examples:
+      sqnxt-sim export sqnxt23_v5 sqnxt23_v5.onnx
+      sqnxt-sim export my_net.yaml my_net.onnx --seed 7
+    """
     from .workload.onnx.export import export_onnx
 
     path = export_onnx(load_network(net), target, seed=seed)
@@ -265,7 +360,13 @@ def export_(net: str, target: Path, seed: int) -> None:
 @click.argument("kind", type=click.Choice(["network", "hw"]))
 @friendly_errors
 def schema(kind: str) -> None:
-    """Print the JSON Schema of network files (network) or hardware configs (hw)."""
+    """Print the JSON Schema of network files (network) or hardware configs (hw).
+
+    \b
+    Examples:
+      sqnxt-sim schema network > network.schema.json
+      sqnxt-sim schema hw
+    """
     from .schema import json_schema_text
 
     click.echo(json_schema_text(kind), nl=False)

@@ -94,3 +94,32 @@ def network_text(network: Network) -> str:
     for op in network.unmodelled:
         out.append(f"not modelled: {op.get('name')} ({op.get('op_type')})")
     return "\n".join(out)
+
+
+HW_COLUMNS = ["name", "rows", "cols", "cores", "total_pes", "dataflow", "clock_mhz", "global_buffer_kib",
+              "dram_bandwidth_bytes_per_cycle", "energy_unit", "description"]
+
+
+def hw_rows() -> list[dict]:
+    """One row per shipped hardware config (``hws``), in name order."""
+    from ..hardware.load import resolve_hardware, shipped_configs  # noqa: PLC0415
+
+    rows = []
+    for name in shipped_configs():
+        hw = resolve_hardware(name)
+        rows.append({"name": name, "rows": hw.pe_array.rows, "cols": hw.pe_array.cols, "cores": hw.cores,
+                     "total_pes": hw.pes, "dataflow": hw.dataflow + (f" of {', '.join(hw.best_of)}" if hw.best_of else ""),
+                     "clock_mhz": hw.clock_mhz, "global_buffer_kib": hw.memory.global_buffer_kib,
+                     "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
+                     "energy_unit": hw.energy.unit, "description": hw.description})
+    return rows
+
+
+def hw_text(rows: list[dict]) -> str:
+    header = ["config", "array", "cores", "PEs", "dataflow", "MHz", "buffer KiB", "DRAM B/cycle", "description"]
+    lines = [[row["name"], f"{row['rows']}x{row['cols']}", str(row["cores"]), f"{row['total_pes']:,}", row["dataflow"],
+              f"{row['clock_mhz']:g}", f"{row['global_buffer_kib']:g}",
+              "unlimited" if row["dram_bandwidth_bytes_per_cycle"] is None else f"{row['dram_bandwidth_bytes_per_cycle']:g}",
+              row["description"][:70] + ("..." if len(row["description"]) > 70 else "")] for row in rows]
+    return "\n".join([text_table(header, lines, left={0, 4, 8}), "",
+                      "Use a name with --hw (sqnxt-sim run --hw squeezelerator), or copy a file from hwconfigs/ and edit it."])

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from ..engine.results import Results
 from .labels import NOT_APPLICABLE, notes_of, units_of
+from .table import selected_rows
 
 
 # Parts of a column name that make an energy column a pure number (energy_ratio,
@@ -32,12 +33,13 @@ def _energy_header(key: str, results: Results) -> str:
     return energy_header(key, results.energy_unit.column_suffix)
 
 
-def layers_csv(results: Results) -> str:
+def layers_csv(results: Results, sort: str | None = None, top: int | None = None) -> str:
+    """Every column of every layer (``sort``/``top``: as the table, report/table.py)."""
     keys = list(results.layers)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([_energy_header(key, results) for key in keys])
-    for row in results.rows():
+    for row in selected_rows(results, sort, top):
         writer.writerow([NOT_APPLICABLE if row[key] is None else _cell(row[key]) for key in keys])
     # Imported operators sqnxt-sim does not model: a row each, nothing charged ('-'), so a
     # reader of the CSV alone sees what its totals leave out.

@@ -35,15 +35,45 @@ def format_count(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
 
 
-def layer_table_text(results: Results) -> str:
-    header = ["#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "time us", "util", "spatial", "dataflow",
-              "bound", f"energy {energy_column_unit(results)}"]
-    lines = [[str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
-              format_count(row["cycles"]), f"{row['time_us']:,.1f}", f"{row['utilization']:.3f}",
-              f"{row['spatial_utilization']:.3f}", _text(row["dataflow"]), _text(row["bound"]),
-              format_count(row["energy"])]
-             for row in results.rows()]
-    return text_table(header, lines, left={1, 2, 3, 9, 10})
+SORT_KEYS = {"cycles": ("cycles", True), "energy": ("energy", True), "utilization": ("utilization", False)}
+
+
+def dominant_loss(row: dict) -> tuple[str, float] | None:
+    """The cause that loses a layer the largest share of its PE-cycles (None: loses nothing)."""
+    name = max(LOSS_LABELS, key=lambda key: row[key])
+    return (LOSS_LABELS[name], row[name]) if row[name] > 0 else None
+
+
+def selected_rows(results: Results, sort: str | None = None, top: int | None = None) -> list[dict]:
+    """The layer rows, in execution order or sorted (cycles and energy: largest first;
+    utilization: lowest first, ties in execution order), the first ``top`` of them."""
+    rows = results.rows()
+    if sort is not None:
+        key, largest_first = SORT_KEYS[sort]
+        rows = sorted(rows, key=lambda row: -row[key] if largest_first else row[key])
+    return rows[:top] if top is not None else rows
+
+
+def layer_table_text(results: Results, sort: str | None = None, top: int | None = None) -> str:
+    """One line per layer. ``share`` is the layer's part of the network's cycles; ``lost most
+    to`` its largest loss, as a share of the layer's own PE-cycles."""
+    total_cycles = max(results.totals["cycles"], 1)
+    header = ["#", "layer", "op", "shape (in -> out)", "MACs", "cycles", "share", "time us", "util", "spatial",
+              "lost most to", "dataflow", "bound", f"energy {energy_column_unit(results)}"]
+    lines = []
+    for row in selected_rows(results, sort, top):
+        loss = dominant_loss(row)
+        lines.append([str(row["index"]), row["name"], row["op"], row["shape"], format_count(row["macs"]),
+                      format_count(row["cycles"]), f"{row['cycles'] / total_cycles:.1%}", f"{row['time_us']:,.1f}",
+                      f"{row['utilization']:.3f}", f"{row['spatial_utilization']:.3f}",
+                      f"{loss[0]} {loss[1]:.0%}" if loss else NOT_APPLICABLE, _text(row["dataflow"]),
+                      _text(row["bound"]), format_count(row["energy"])])
+    text = text_table(header, lines, left={1, 2, 3, 10, 11, 12})
+    shown = len(lines)
+    if sort is not None or shown < len(results.rows()):
+        order = f"sorted by {sort} ({'largest' if SORT_KEYS[sort][1] else 'lowest'} first)" if sort else "in execution order"
+        text += f"\n({shown} of {len(results.rows())} layers, {order})"
+    return text
 
 
 def totals_text(results: Results) -> str:
@@ -59,7 +89,8 @@ def totals_text(results: Results) -> str:
         f"hardware  {hw['name']}: {hw['cores']} x {rows}x{cols} PEs ({hw['total_pes']:,}), dataflow {hw['dataflow']}, {hw['clock_mhz']:g} MHz",
         f"cycles    {t['cycles']:,} ({t['compute_cycles']:,} compute + {t['stall_cycles']:,} memory stall)  "
         f"= {t['time_ms']:.3f} ms at {hw['clock_mhz']:g} MHz",
-        f"util      {t['utilization']:.3f} (MACs / (cycles x PEs)); spatial {t['spatial_utilization']:.3f}; lost to: {lost or 'nothing'}",
+        f"util      {t['utilization']:.3f} (MACs / (cycles x PEs)); spatial {t['spatial_utilization']:.3f} (mean over MAC layers, "
+        f"weighted by MACs); lost to (shares of all PE-cycles, so weighted by cycles): {lost or 'nothing'}",
         f"energy    {_energy_text(t['energy'], results)}; by level: " + ", ".join(
             f"{label} {t['energy_' + level] / t['energy']:.1%}" for level, label in LEVEL_LABELS.items()
         ) if t["energy"] else "energy    0",

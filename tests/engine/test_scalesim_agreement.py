@@ -1,6 +1,6 @@
 """Our compute cycles against the real SCALE-Sim, one layer at a time, with no memory stalls.
 
-Claim (DESIGN.md, "The model, in words"): with unlimited DRAM bandwidth a layer's compute
+Claim (docs/model.md, "Mapping and compute cycles"): with unlimited DRAM bandwidth a layer's compute
 cycles equal SCALE-Sim's cycle count for the same layer, array and dataflow, plus one
 (SCALE-Sim counts from cycle 0). Per fold: T + rows + cols - 2 (os), 2*rows + cols + T - 2
 (ws, is); folds = ceil(Sr/rows) * ceil(Sc/cols).
@@ -165,7 +165,7 @@ def test_compute_cycles_equal_scalesim_plus_one(case, dataflow):
 @pytest.mark.parametrize("dataflow", DATAFLOWS)
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_design_formula_reproduces_scalesim(case, dataflow):
-    """The DESIGN.md formula by hand, without the engine: pins SCALE-Sim's fold rule."""
+    """The docs/model.md formula by hand, without the engine: pins SCALE-Sim's fold rule."""
     layer = network_of(case).layers[0]
     rows, cols = case.array
     m, d, f = layer.p * layer.q, layer.r * layer.s * layer.c, layer.k // layer.g

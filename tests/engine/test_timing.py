@@ -1,6 +1,6 @@
 """Hand-derived cycle counts for single layers on a 4 x 4 array.
 
-Formulas (DESIGN.md): the GEMM of one group is M = N*P*Q pixels, D = R*S*C reduction,
+Formulas (docs/model.md): the GEMM of one group is M = N*P*Q pixels, D = R*S*C reduction,
 F = K/G filters. os lays M on rows, F on cols, streams D; ws lays D on rows, F on cols,
 streams M; is lays D on rows, M on cols, streams F. Folds = ceil(Sr/rows) * ceil(Sc/cols);
 each fold costs T + rows + cols - 2 (os) or T + 2*rows + cols - 2 (ws, is).
