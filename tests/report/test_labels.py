@@ -163,11 +163,13 @@ def test_layer_table_keeps_its_columns():
     results = simulate(pointwise(16), resolve_hardware("32pe_os"))
     # 32pe_os: 2 folds of 94 cycles = 0.376 us at 500 MHz (shown 0.4); 32,768 MACs / (188 x 1,024 PEs) = 0.170.
     header, rule, line = layer_table_text(results).splitlines()
-    assert header.split() == ["#", "layer", "op", "shape", "(in", "->", "out)", "MACs", "cycles", "time", "us", "util",
-                              "spatial", "dataflow", "bound", "energy", "E(MAC=1)"]
+    assert header.split() == ["#", "layer", "op", "shape", "(in", "->", "out)", "MACs", "cycles", "share", "time", "us",
+                              "util", "spatial", "lost", "most", "to", "dataflow", "bound", "energy", "E(MAC=1)"]
     assert set(rule) == {"-", " "}
-    assert line.split()[:13] == ["0", "conv", "conv", "32x8x8", "->", "16x8x8", "32.77k", "188", "0.4", "0.170",
-                                 "0.500", "os", "compute"]
+    # The only layer: all the cycles. Fill/drain 2 x 62 of the 188 cycles = 66%; small
+    # dimensions (16 of 32 columns while streaming) 2 x 32 x 512 / (188 x 1,024) = 17%.
+    assert line.split()[:15] == ["0", "conv", "conv", "32x8x8", "->", "16x8x8", "32.77k", "188", "100.0%", "0.4", "0.170",
+                                 "0.500", "fill/drain", "66%", "os"]
 
 
 # ----------------------------------------------------------------------------- layers without MACs
