@@ -305,7 +305,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     directory = out  # created by write_sweep with the first finished rows
     started = time.perf_counter()
     chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk)
-    title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.keys)})"
+    title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.columns)})"
     terminal = sys.stderr.isatty()
     with _terminate_as_interrupt(), click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,
                                                       hidden=grid.size <= chunk or not terminal) as bar:
@@ -328,7 +328,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")
-    click.echo(front_text(summary.fronts, grid.keys))
+    click.echo(front_text(summary.fronts, grid.columns))
     if directory is not None:
         click.echo(f"wrote     {directory}/: sweep.csv{', sweep_layers.csv' if per_layer else ''}, pareto.csv, pareto.png, sweep_summary.json")
     if summary.interrupted:

@@ -6,6 +6,12 @@ A grid file maps dotted keys of a hardware file to lists of values::
     dataflow: [os, ws, best]
     memory.dram_bandwidth_bytes_per_cycle: [16, 64, null]
 
+The key ``""`` ties keys of any sections together: each of its values is a mapping of
+dotted keys set at once (a buffer size with its access energy), one axis of the product::
+
+    "": [{memory.global_buffer_kib: 64, energy.global_buffer: 4.0},
+         {memory.global_buffer_kib: 256, energy.global_buffer: 6.0}]
+
 Every combination is applied to a base hardware file and validated like a hardware file. The
 grid is walked in chunks (bounded memory whatever its size): each chunk becomes a column of
 configurations that the engine evaluates in one vectorized call per network. Chunks run
@@ -45,9 +51,12 @@ FIXED_KEYS = ("name", "description", "energy.unit")  # would make one table mix 
 RESERVED_KEYS = {"network", "batch", "config", "layer", *TOTAL_COLUMNS, *LAYER_COLUMNS}  # result columns
 
 
+TIED = ""  # the grid key whose values set several dotted keys together
+
+
 @dataclass(frozen=True)
 class Grid:
-    keys: tuple[str, ...]
+    keys: tuple[str, ...]  # one per axis of the product (TIED for the tied axis)
     values: tuple[tuple[Any, ...], ...]
     source: str = "<grid>"
 
@@ -55,13 +64,30 @@ class Grid:
     def size(self) -> int:
         return math.prod(len(v) for v in self.values)
 
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The dotted keys a combination sets, in grid order (tied keys in their own order)."""
+        out: list[str] = []
+        for key, options in zip(self.keys, self.values):
+            out.extend(options[0] if key == TIED else [key])
+        return tuple(out)
+
     def combination(self, index: int) -> dict[str, Any]:
-        """The index-th combination in row-major order (the last key varies fastest)."""
+        """The index-th combination in row-major order (the last key varies fastest), as
+        dotted key -> value."""
         chosen = {}
         for key, options in zip(reversed(self.keys), reversed(self.values)):
             index, pick = divmod(index, len(options))
             chosen[key] = options[pick]
-        return {key: chosen[key] for key in self.keys}
+        flat: dict[str, Any] = {}
+        for key in self.keys:
+            flat.update(chosen[key] if key == TIED else {key: chosen[key]})
+        return flat
+
+
+def overrides_of(key: str, value: Any) -> dict[str, Any]:
+    """The dotted keys one grid value sets."""
+    return dict(value) if key == TIED else {key: value}
 
 
 def load_grid(path: str | Path) -> Grid:
@@ -73,7 +99,13 @@ def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
         raise InputError(source, None, "top level must be a mapping of dotted keys to lists")
     check_plain_data(data, source)  # so combinations of its values need no second walk
     keys, values = [], []
+    if TIED in data:
+        _check_tied(data[TIED], set(data) - {TIED}, source)
     for key, options in data.items():
+        if key == TIED:
+            keys.append(key)
+            values.append(tuple(data[TIED]))
+            continue
         if key in RESERVED_KEYS:
             raise InputError(source, key, "is also a result column; vary its parts instead (energy.mac, energy.dram, ...)")
         if isinstance(options, list) and any(_fixed(key, value) for value in options):
@@ -90,6 +122,30 @@ def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
     if size > MAX_GRID_CONFIGURATIONS:
         raise InputError(source, None, f"{size:,} combinations; a sweep takes at most {MAX_GRID_CONFIGURATIONS:,}")
     return Grid(tuple(keys), tuple(values), source)
+
+
+def _check_tied(options: Any, other_keys: set[str], source: str) -> None:
+    """Tied values: a non-empty list of mappings, all setting the same dotted keys, none of
+    them a key the grid also varies on its own."""
+    where = '"" (tied keys)'
+    if not isinstance(options, list) or not options or not all(isinstance(o, dict) and o for o in options):
+        raise InputError(source, where, "must be a non-empty list of mappings of dotted keys to values")
+    keys = list(options[0])
+    for option in options:
+        if list(option) != keys:
+            raise InputError(source, where, f"every mapping must set the same keys, in the same order ({', '.join(keys)})")
+    for key in keys:
+        if not isinstance(key, str) or not key:
+            raise InputError(source, where, "keys must be dotted hardware keys")
+        if key in RESERVED_KEYS:
+            raise InputError(source, f"{where}.{key}", "is also a result column")
+        if key in other_keys:
+            raise InputError(source, f"{where}.{key}", "is also varied on its own: give it in one place")
+        bad = next((_fixed(key, option[key]) for option in options if _fixed(key, option[key])), None)
+        if bad:
+            raise InputError(source, bad, "cannot vary in a sweep")
+    if len(set(map(lambda o: json.dumps(o, sort_keys=True, default=repr), options))) != len(options):
+        raise InputError(source, where, "lists a value twice")
 
 
 def _fixed(key: str, value: Any) -> str | None:
@@ -132,7 +188,7 @@ def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Ha
             configs.append(hardware_from_dict(apply_overrides(base_data, combo), grid.source, plain=True))
         except InputError as error:
             field = error.field or ""
-            culprit = next((k for k in grid.keys if field == k or field.startswith(k + ".") or k.startswith(field + ".")), None)
+            culprit = next((k for k in grid.columns if field == k or field.startswith(k + ".") or k.startswith(field + ".")), None)
             shown = f"{culprit} = {combo[culprit]!r}" if culprit else f"combination {index}"
             raise InputError(grid.source, field or None, f"{error.problem} (in {shown})") from None
     return configs
@@ -145,11 +201,14 @@ def validate_grid(base: Hardware, grid: Grid) -> None:
     for key, options in zip(grid.keys, grid.values):
         for value in options:
             try:
-                hardware_from_dict(apply_overrides(base_data, {key: value}), grid.source)
+                hardware_from_dict(apply_overrides(base_data, overrides_of(key, value)), grid.source)
             except InputError as error:
-                raise InputError(grid.source, key, f"{error.problem.split(' (got')[0]} (got {value!r})") from None
-    largest = {key: max(options, key=lambda value, key=key: _chip_pes(base_data, key, value))
-               for key, options in zip(grid.keys, grid.values) if key in CHIP_KEYS}
+                field = error.field if key == TIED else key
+                raise InputError(grid.source, field, f"{error.problem.split(' (got')[0]} (got {value!r})") from None
+    largest: dict[str, Any] = {}
+    for key, options in zip(grid.keys, grid.values):
+        if key in CHIP_KEYS or (key == TIED and any(k in CHIP_KEYS for k in options[0])):
+            largest.update(overrides_of(key, max(options, key=lambda value, key=key: _chip_pes(base_data, key, value))))
     if largest:
         try:
             hardware_from_dict(apply_overrides(base_data, largest), grid.source)
@@ -163,7 +222,7 @@ CHIP_KEYS = ("pe_array", "pe_array.rows", "pe_array.cols", "cores")  # what sets
 
 def _chip_pes(base_data: dict[str, Any], key: str, value: Any) -> int:
     """PEs of the chip with only ``key`` set to ``value`` (for ranking a key's options)."""
-    data = apply_overrides(base_data, {key: value})
+    data = apply_overrides(base_data, overrides_of(key, value))
     array = data.get("pe_array") if isinstance(data.get("pe_array"), dict) else {}
     numbers = [array.get("rows", 1), array.get("cols", 1), data.get("cores", 1)]
     return math.prod(n if isinstance(n, int) and not isinstance(n, bool) else 1 for n in numbers)

@@ -158,3 +158,40 @@ def test_cli_sweep_headers_carry_the_energy_unit_and_a_failed_sweep_leaves_nothi
     result = CliRunner().invoke(main, ["sweep", "--net", "sqnxt23_v1", "--grid", str(grid), "--out", str(tmp_path / "bad")])
     assert result.exit_code == 2 and "cores" in result.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_tied_grid_values_set_keys_of_several_sections_together():
+    from sqnxt_sim import load_network
+    from sqnxt_sim.engine.simulate import prepare
+    from sqnxt_sim.hardware.config import hardware_from_dict
+    from sqnxt_sim.sweep import execute, grid_from_dict, validate_grid
+
+    base = resolve_hardware("32pe_os")
+    grid = grid_from_dict({"": [{"memory.global_buffer_kib": 64, "energy.global_buffer": 4.0},
+                                {"memory.global_buffer_kib": 256, "energy.global_buffer": 6.0}],
+                           "cores": [1, 2]}, "tied.yaml")
+    validate_grid(base, grid)
+    # 2 tied values x 2 cores = 4 configurations; never 64 KiB at 6.0 or 256 KiB at 4.0
+    assert grid.size == 4 and grid.columns == ("memory.global_buffer_kib", "energy.global_buffer", "cores")
+    rows = [row for chunk in execute([prepare(load_network("sqnxt23_v1"))], base, grid) for row in chunk.totals]
+    assert [(r["memory.global_buffer_kib"], r["energy.global_buffer"], r["cores"]) for r in rows] == [
+        (64, 4.0, 1), (64, 4.0, 2), (256, 6.0, 1), (256, 6.0, 2)]
+    # The paired configuration is what runs: the same energy as a single run of it.
+    hw = hardware_from_dict({**base.model_dump(mode="json"), "memory": {**base.model_dump(mode="json")["memory"],
+                             "global_buffer_kib": 64}, "energy": {**base.model_dump(mode="json")["energy"],
+                             "global_buffer": 4.0}})
+    assert rows[0]["energy"] == pytest.approx(simulate(load_network("sqnxt23_v1"), hw).totals["energy"])
+
+
+@pytest.mark.parametrize("tied, problem", [
+    ([{"memory.global_buffer_kib": 64}, {"energy.global_buffer": 4.0}], "same keys"),
+    ([], "non-empty list"),
+    ([{"cores": 2}], "varied on its own"),
+    ([{"memory.global_buffer_kib": -1}], "greater than 0"),
+])
+def test_bad_tied_values(tied, problem):
+    from sqnxt_sim.sweep import grid_from_dict, validate_grid
+
+    with pytest.raises(InputError) as caught:
+        validate_grid(resolve_hardware("32pe_os"), grid_from_dict({"": tied, "cores": [1, 2]}, "tied.yaml"))
+    assert caught.value.source == "tied.yaml" and problem in caught.value.problem
