@@ -7,12 +7,16 @@ Each sweep runs as its own `sqnxt-sim sweep` process; its resident memory, summe
 process and its worker processes, is sampled from /proc every 50 ms (Linux). Measured: 10k,
 100k and 1M configurations of sqnxt23_v1 with 1 and 2 workers, and a 10,000-layer network on
 a 100-configuration grid. ``--quick`` leaves out the 1M sweeps (about 10 minutes each).
+``--trace`` instead samples the resident memory of one in-process sweep of 409,600
+configurations every 51,200: a flat line shows that nothing accumulates per configuration
+(the peaks of the table above are the highest of the chunks' passing temporaries).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -65,11 +69,44 @@ def chain_network(path: Path, layers: int) -> None:
                                                for i in range(layers)]}))
 
 
+def trace() -> dict[int, float]:
+    """Resident MiB of this process along a 409,600-configuration sweep, every 100 chunks."""
+    from sqnxt_sim import load_network, resolve_hardware
+    from sqnxt_sim.engine.simulate import prepare
+    from sqnxt_sim.report.sweep_output import write_sweep
+    from sqnxt_sim.sweep import execute, grid_from_dict, validate_grid
+
+    grid_data = {**GRID_100K, "memory.global_buffer_kib": [32, 64, 128, 256]}
+    base = resolve_hardware("32pe_os")
+    grid = grid_from_dict(grid_data, "trace")
+    validate_grid(base, grid)
+    samples: dict[int, float] = {}
+
+    def watched(chunks):
+        for index, chunk in enumerate(chunks):
+            if index % 100 == 0:
+                samples[chunk.start] = round(tree_rss_kib(os.getpid()) / 1024, 1)
+                print(f"{chunk.start:>9,} configurations  {samples[chunk.start]:7.1f} MiB", flush=True)
+            yield chunk
+
+    write_sweep(None, watched(execute([prepare(load_network("sqnxt23_v1"))], base, grid, chunk=512)), grid.size, "u", "t",
+                False)
+    samples[grid.size] = round(tree_rss_kib(os.getpid()) / 1024, 1)
+    print(f"{grid.size:>9,} configurations  {samples[grid.size]:7.1f} MiB (end)")
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path)
     parser.add_argument("--quick", action="store_true", help="leave out the 1M-configuration sweeps")
+    parser.add_argument("--trace", action="store_true", help="resident memory along one in-process sweep")
     args = parser.parse_args()
+    if args.trace:
+        samples = trace()
+        if args.json:
+            args.json.write_text(json.dumps({"rss_mib_by_configurations_done": samples}, indent=2) + "\n")
+        return
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

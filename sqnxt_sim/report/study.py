@@ -220,6 +220,63 @@ def low_channel_layers(study: Study, config: str | None = None, network: str = "
     }
 
 
+def stage_mechanism(study: Study, config: str | None = None, network: str = "sqnxt23_v1") -> list[dict]:
+    """Per stage (stem and head aside): its utilization, the loss that costs it most (a share of
+    the stage's PE-cycles), and the numbers behind it: for fill/drain, how long its MAC layers
+    stream per fold (T) against the fill and drain each fold pays; for small dimensions, how
+    many output channels meet how many array columns."""
+    config = config or study.finding_config
+    res = study.result(config, network)
+    hw = study.hardware(config)
+    rows, cols = hw.pe_array.rows, hw.pe_array.cols
+    net = next(n for n in study.comparison.networks if n.name == network)
+    out = []
+    for stage in stage_rows(res):
+        if stage["stage"] in ("stem", "head"):
+            continue
+        losses = _stage_losses(res, stage["stage"])
+        dominant = max(losses, key=losses.get)
+        streamed, fills, channels = [], [], []
+        for layer, row in zip(net.layers, res.rows()):
+            if layer.stage != stage["stage"] or not layer.has_macs or row["dataflow"] not in ("os", "ws", "is"):
+                continue
+            t = {"os": layer.r * layer.s * layer.c, "ws": layer.n * layer.p * layer.q, "is": layer.k // layer.g}[row["dataflow"]]
+            streamed.append(t)
+            fills.append(rows + cols - 2 if row["dataflow"] == "os" else 2 * rows + cols - 2)
+            channels.append(layer.k // layer.g)
+        out.append({"stage": stage["stage"], "utilization": stage["utilization"], "share_of_cycles": stage["share_of_cycles"],
+                    "dominant_loss": dominant, "dominant_share": losses[dominant], "losses": losses,
+                    "streamed_min": min(streamed, default=None), "streamed_max": max(streamed, default=None),
+                    "fill_drain_cycles": max(fills, default=None), "out_channels_max": max(channels, default=None),
+                    "array_columns": cols})
+    return out
+
+
+def mechanism_text(study: Study, facts: dict) -> str:
+    """What the numbers show about the first stage, in one paragraph generated from them."""
+    stages = facts["mechanism"]
+    if not stages:
+        return ""
+    first = stages[0]
+    label = LOSS_LABELS[first["dominant_loss"]]
+    text = (f"Why: in {first['stage']} the largest loss is {label}, {_pct(first['dominant_share'])} of its PE-cycles "
+            f"(small dimensions {_pct(first['losses']['loss_small_dims'])}).")
+    if first["dominant_loss"] == "loss_fill_drain" and first["streamed_min"] is not None:
+        text += (f" Its layers stream only {first['streamed_min']}-{first['streamed_max']} values per fold (the "
+                 f"reduction R x S x C of few input channels on os) while each fold pays {first['fill_drain_cycles']} "
+                 f"cycles to fill and drain the array: few channels make short folds, and the short folds, more than "
+                 f"idle columns, waste the array. A dataflow whose streamed dimension is long here avoids it (ws "
+                 f"streams the output pixels; section 5 measures ws and rs on this array), and a smaller array, whose "
+                 f"fill is shorter, loses less.")
+    elif first["dominant_loss"] == "loss_small_dims" and first["out_channels_max"] is not None:
+        text += (f" Its layers have at most {first['out_channels_max']} filters per group for "
+                 f"{first['array_columns']} array columns: the columns stay idle.")
+    others = [f"{s['stage']} {LOSS_LABELS[s['dominant_loss']]} {_pct(s['dominant_share'])}" for s in stages[1:]]
+    if others:
+        text += " The other stages' largest losses: " + ", ".join(others) + "."
+    return text
+
+
 def _first_stage(study: Study, config: str, network: str = "sqnxt23_v1") -> dict:
     """The first stage after the stem (stage1 for SqueezeNext)."""
     rows = [r for r in stage_rows(study.result(config, network)) if r["stage"] not in ("stem", "head")]
@@ -297,6 +354,7 @@ def study_findings(study: Study) -> dict:
         "finding_config": study.finding_config,
         "headline_config": study.headline_config,
         "low_channel": low_channel_layers(study),
+        "mechanism": stage_mechanism(study),
         "v1_vs_v5": v1_v5,
         "fastest_variant": {config: fastest_variant(study, config) for config in study.configs},
         "baselines": {config: baseline_ratios(study, config) for config in study.configs},
@@ -404,6 +462,9 @@ def _low_heading(facts: dict) -> str:
     low = facts["low_channel"]
     if not low["layers"]:
         return "No low-channel layers on this array."
+    mechanism = facts.get("mechanism") or []
+    if mechanism and mechanism[0]["dominant_loss"] == "loss_fill_drain":
+        return "Low-channel layers run inefficiently: their few input channels make short folds, lost to fill/drain."
     if low["max_spatial_utilization"] <= 0.5:
         return "Low-channel layers leave most of the array idle."
     return "Low-channel layers leave part of the array idle."
@@ -748,7 +809,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
 
     # 1. low-channel finding
     out += ["", f"## 1. Per-layer utilization of v1 on {low['config']}", ""]
-    out.append(low_channel_text(study, facts) + " " + array_size_text(study, facts))
+    out.append(low_channel_text(study, facts) + " " + mechanism_text(study, facts) + " " + array_size_text(study, facts))
     out.append("")
     out.append(f"![Per-layer utilization of sqnxt23_v1 on {low['config']}]({figures['v1_layers']})")
     out.append("")

@@ -165,3 +165,18 @@ def test_an_all_zero_energy_table_has_no_energy_ratios(tmp_path):
     files = study_text_files(study, facts)
     assert "no energy ratio" in files["report.md"] and "nan" not in files["report.md"].lower()
     json.loads(files["findings.json"])  # valid JSON: None, not NaN
+
+
+def test_the_report_names_the_mechanism_of_stage_1(study):
+    """v1's stage 1 on 32pe_os loses most to fill/drain (issue 14 measured 0.677 of its PE-cycles,
+    small dimensions 0.141): its os folds stream R x S x C = 16..64 values against a 62-cycle
+    fill (32 + 32 - 2)."""
+    facts = study_findings(study)
+    first = facts["mechanism"][0]
+    assert first["stage"] == "stage1" and first["dominant_loss"] == "loss_fill_drain"
+    assert first["dominant_share"] == pytest.approx(0.677, abs=0.005)
+    assert first["losses"]["loss_small_dims"] == pytest.approx(0.141, abs=0.005)
+    assert (first["streamed_min"], first["streamed_max"], first["fill_drain_cycles"]) == (16, 64, 62)
+    report = study_text_files(study)["report.md"]
+    assert "the largest loss is fill/drain, 68% of its PE-cycles" in report
+    assert "lost to fill/drain" in report.splitlines()[6]  # the headline of finding 1
