@@ -7,7 +7,7 @@ Each sweep runs as its own `sqnxt-sim sweep` process; its resident memory, summe
 process and its worker processes, is sampled from /proc every 50 ms (Linux). Measured: 10k,
 100k and 1M configurations of sqnxt23_v1 with 1 and 2 workers, and a 10,000-layer network on
 a 100-configuration grid. ``--quick`` leaves out the 1M sweeps (about 10 minutes each).
-``--trace`` instead samples the resident memory of one in-process sweep of 409,600
+``--trace`` instead samples the resident memory of one in-process sweep of 400,000
 configurations every 51,200: a flat line shows that nothing accumulates per configuration
 (the peaks of the table above are the highest of the chunks' passing temporaries).
 """
@@ -70,7 +70,7 @@ def chain_network(path: Path, layers: int) -> None:
 
 
 def trace() -> dict[int, float]:
-    """Resident MiB of this process along a 409,600-configuration sweep, every 100 chunks."""
+    """Resident MiB of this process along a 400,000-configuration sweep, every 100 chunks."""
     from sqnxt_sim import load_network, resolve_hardware
     from sqnxt_sim.engine.simulate import prepare
     from sqnxt_sim.report.sweep_output import write_sweep
