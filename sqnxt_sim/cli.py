@@ -125,13 +125,7 @@ def nets(fmt: str) -> None:
     """
     from .report.catalog import ZOO_COLUMNS, zoo_rows, zoo_text
 
-    rows = zoo_rows()
-    if fmt == "csv":
-        click.echo(rows_csv(rows, ZOO_COLUMNS), nl=False)
-    elif fmt == "json":
-        click.echo(json_text(rows), nl=False)
-    else:
-        click.echo(zoo_text(rows))
+    _print_rows(zoo_rows(), ZOO_COLUMNS, zoo_text, fmt)
 
 
 @main.command()
@@ -147,13 +141,17 @@ def hws(fmt: str) -> None:
     """
     from .report.catalog import HW_COLUMNS, hw_rows, hw_text
 
-    rows = hw_rows()
+    _print_rows(hw_rows(), HW_COLUMNS, hw_text, fmt)
+
+
+def _print_rows(rows: list[dict], columns: list[str], as_text, fmt: str) -> None:
+    """A catalog (networks, configs) as CSV, JSON or its text table."""
     if fmt == "csv":
-        click.echo(rows_csv(rows, HW_COLUMNS), nl=False)
+        click.echo(rows_csv(rows, columns), nl=False)
     elif fmt == "json":
         click.echo(json_text(rows), nl=False)
     else:
-        click.echo(hw_text(rows))
+        click.echo(as_text(rows))
 
 
 @main.command()
