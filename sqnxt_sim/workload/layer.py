@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 # What the engine does with a layer (see workload/ops/base.py): MACs with weights, MACs of two
 # activations, vector-unit work, a view of its inputs, or a further network input (source).
 MAC_KINDS = ("weights", "matmul")
-KINDS = (*MAC_KINDS, "vector", "view", "source")
 INPUT_OP = "input"
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from .ops import LayerEntryUnion
-from .ops.base import MAX_RANK, MAX_SIZE, PositiveInt, Strict as _Strict, as_pair  # noqa: F401 - as_pair: for callers
+from .ops.base import MAX_RANK, PositiveInt, Strict as _Strict
 
 MAX_FAMILY_BLOCKS = 1_000  # blocks over all stages of a family (at most 7 layers each)
 

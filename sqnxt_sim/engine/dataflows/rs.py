@@ -49,7 +49,7 @@ class RowStationary:
 
     def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions, plan=None) -> MappingCost:
         m = plan if plan is not None else _mapping(piece, array)
-        n, g, e_rows, q, r, s = piece.n, piece.g, piece.p, piece.q, piece.r, piece.s
+        n, g, e_rows, r, s = piece.n, piece.g, piece.p, piece.r, piece.s
         macs = piece.macs
         active = (macs > 0) & m.feasible
         chunks = np.where(active, np.asarray(chunks, dtype=np.int64), 0)

@@ -194,9 +194,9 @@ class Translation:
                             f"'{state.layer}' ({shape} per sample): an unmodelled operator in between changed its size")
         key = (state.layer, wanted)
         if key not in self.views:
-            name = self._fresh(state.node if state.node and state.node != state.layer else f"{state.layer}.view")
+            name = self.fresh_name(state.node if state.node and state.node != state.layer else f"{state.layer}.view")
             view = f"{name}:view"
-            self._add_layer(name, "Reshape", {"op": "reshape", "shape": list(wanted)}, [state.layer],
+            self.add_layer(name, "Reshape", {"op": "reshape", "shape": list(wanted)}, [state.layer],
                             stage=self.layer_stage(state.layer), note="a view: the ONNX layout of the tensor")
             self.tensors[view] = Tensor("data", name, offset, node=name)
             self.shapes[view] = self.shapes[tensor]
@@ -213,9 +213,9 @@ class Translation:
         offset = self.tensors[source].offset
         if any(begins[:offset]) or any(ends[:offset]):
             raise NodeError("pads the batch axis")
-        name = self._fresh(state.node or f"{state.layer}.pad")
+        name = self.fresh_name(state.node or f"{state.layer}.pad")
         out = f"{name}:pad"
-        self._add_layer(name, "Pad", {"op": "pad", "before": begins[offset:], "after": ends[offset:]},
+        self.add_layer(name, "Pad", {"op": "pad", "before": begins[offset:], "after": ends[offset:]},
                         [self.tensors[source].layer], stage=self.layer_stage(state.layer))
         self.tensors[out] = Tensor("data", name, offset, node=name)
         self.shapes[out] = self.shapes[tensor]
@@ -235,14 +235,14 @@ class Translation:
         """A layer for ``node`` reading ``inputs`` (tensors); returns the layer name."""
         offset = self.tensors[inputs[0]].offset if offset is None else offset
         layers = [self.tensors[t].layer for t in inputs]
-        self._add_layer(name, node.op_type, entry, layers, stage=self.stage_of(node, name),
+        self.add_layer(name, node.op_type, entry, layers, stage=self.stage_of(node, name),
                         note=f"ONNX {node.op_type}" + (f"; {note}" if note else ""))
         out = node.output[output]
         self.tensors[out] = Tensor("data", name, offset, node=name)
         self.layer_output[name] = (out, offset)
         return name
 
-    def _add_layer(self, name: str, op_type: str, entry: dict[str, Any], inputs: list[str], stage: str, note: str = "") -> None:
+    def add_layer(self, name: str, op_type: str, entry: dict[str, Any], inputs: list[str], stage: str, note: str = "") -> None:
         self.names.add(name)
         self.layer_index[name] = len(self.layers)
         self.layers.append({"name": name, **entry, **({"inputs": inputs} if inputs else {}), "stage": stage, "note": note})
@@ -274,9 +274,7 @@ class Translation:
         return self.layers[index]["stage"] if index is not None else ""
 
     def fresh_name(self, base: str) -> str:
-        return self._fresh(base)
-
-    def _fresh(self, base: str) -> str:
+        """A layer name not taken yet (``base``, ``base_2``...)."""
         return fresh_name(base, self.names)
 
     def mark_opaque(self, node, reason: str) -> None:

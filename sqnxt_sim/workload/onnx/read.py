@@ -318,7 +318,7 @@ class _Importer:
                 raise InputError(self.source, f"graph input '{info.name}'", f"shape {shape_text(dims)} needs a batch axis "
                                                                            "and known sizes after it")
             name = t.fresh_name(info.name)
-            t._add_layer(name, "input", {"op": "tensor", "shape": list(dims[1:]), "batch": batch}, [], stage="")
+            t.add_layer(name, "input", {"op": "tensor", "shape": list(dims[1:]), "batch": batch}, [], stage="")
             t.tensors[info.name] = Tensor("data", name, 1, node=name)
             t.layer_output[name] = (info.name, 1)
         t.layer_dims[INPUT] = tuple(input_spec["shape"]) if "shape" in input_spec else \

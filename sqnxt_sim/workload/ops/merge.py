@@ -28,7 +28,7 @@ def infer_add(entry: AddEntry, producers, names) -> dict:
     n = same_batch(producers)
     if entry.constant != (len(producers) == 1):
         raise ShapeError(f"add takes one input with constant: true, else at least two inputs; got {len(producers)}"
-                         if entry.constant else f"add needs at least two inputs (or one and constant: true), got 1",
+                         if entry.constant else "add needs at least two inputs (or one and constant: true), got 1",
                          "inputs")
     if len(producers) == 1:
         return dict(kind="vector", function="add", vector_elements=n * math.prod(first.dims), params=(("constant", True),),

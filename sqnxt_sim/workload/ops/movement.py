@@ -231,7 +231,7 @@ def read_slice(t, node, name: str):
         if last:
             t.emit(node, layer_name, entry, [current])
         else:
-            t._add_layer(layer_name, node.op_type, entry, [t.tensors[current].layer], stage=t.stage_of(node, name))
+            t.add_layer(layer_name, node.op_type, entry, [t.tensors[current].layer], stage=t.stage_of(node, name))
             current = _chain(t, layer_name, offset)
     return None
 

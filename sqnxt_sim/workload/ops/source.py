@@ -36,10 +36,5 @@ def write_tensor(b, layer) -> None:
     b.graph_input(layer)
 
 
-def read_graph_input(t, info, name: str) -> dict:
-    """The entry of a further ONNX graph input (per-sample dims after the batch)."""
-    return {"op": "tensor", "shape": list(info[1:]), "batch": info[0] if isinstance(info[0], int) and info[0] > 0 else 1}
-
-
 SPECS = (OpSpec("tensor", TensorEntry, infer_tensor, min_inputs=0, max_inputs=0, write_onnx=write_tensor,
                 summary="a further network input: a tensor that starts in DRAM"),)
