@@ -152,7 +152,8 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
     """compute_cost once per distinct array (shape, scratchpads, cores, partial-sum room,
     conventions): a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
     parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.bus_ifmap, hw.bus_filter, hw.bus_psum,
-             hw.cores, room, conventions.rf_per_mac, conventions.load_drain_hops, hw.vector_lanes, hw.vector_costs)
+             hw.cores, room, conventions.rf_per_mac, conventions.load_drain_hops, hw.vector_lanes, hw.vector_costs,
+             hw.fold_overlap, hw.pack_groups)
     configs = hw.rows.shape[0]
     keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (configs, np.shape(x)[-1] if np.ndim(x) == 2 else 1))
                            for x in parts], axis=1)
@@ -166,7 +167,7 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
         return compute_cost(table, preset, hw.array, hw.cores, room, spill, conventions, vector_ops, hw.vector_lanes)
     pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
     array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum,
-                                           hw.bus_ifmap, hw.bus_filter, hw.bus_psum)))
+                                           hw.bus_ifmap, hw.bus_filter, hw.bus_psum, hw.fold_overlap, hw.pack_groups)))
     cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), spill,
                         Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)),
                         pick(vector_ops), pick(hw.vector_lanes))

@@ -154,6 +154,10 @@ class Hardware(_Strict):
     memory: Memory = Memory()
     energy: Energy = Energy()
     vector_unit: VectorUnit = VectorUnit()  # pooling, element-wise ops, normalization, data movement
+    # Modelling options, off by default (SCALE-Sim's assumptions; docs/model.md, "Fold overlap
+    # and packed groups"): folds that overlap their fill and drain, groups side by side.
+    fold_overlap: Annotated[bool, Field(strict=True)] = False
+    pack_groups: Annotated[bool, Field(strict=True)] = False
 
     @field_validator("pe_array")
     @classmethod

@@ -8,7 +8,7 @@ import json
 from typing import Any, Iterable
 
 from ..engine.results import Results
-from .labels import NOT_APPLICABLE, notes_of, units_of
+from .labels import NOT_APPLICABLE, assumptions_of, notes_of, units_of
 from .table import selected_rows
 
 
@@ -82,6 +82,7 @@ def results_dict(results: Results) -> dict[str, Any]:
         "network": results.network,
         "hardware": results.hardware,
         "units": units_of(results),
+        "assumptions": assumptions_of(results.hardware),
         "notes": notes_of(results),
         "totals": results.totals,
         "layers": results.rows(),

@@ -57,6 +57,20 @@ def notes_of(results: Results) -> list[str]:
     return notes
 
 
+def assumptions_of(hardware: dict) -> list[str]:
+    """The modelling assumptions a result rests on (the hardware keys that choose them)."""
+    overlap = hardware.get("fold_overlap", False)
+    packed = hardware.get("pack_groups", False)
+    bandwidth = hardware.get("memory", {}).get("dram_bandwidth_bytes_per_cycle")
+    return [
+        "folds overlap their fill and drain (fold_overlap: true)" if overlap
+        else "folds run back to back, each paying its fill and drain (SCALE-Sim; fold_overlap: false)",
+        "groups of a grouped layer share the array where they fit (pack_groups: true; ws, is; os cannot)" if packed
+        else "groups run one at a time on ws, is and os (SCALE-Sim; pack_groups: false; rs packs them always)",
+        "DRAM bandwidth unlimited: compute-only timing" if bandwidth is None else f"DRAM {bandwidth:g} bytes per cycle",
+    ]
+
+
 def energy_unit(results: Results) -> str:
     """The energy unit for an axis or a sentence: ``pJ`` or ``MAC-normalized units``."""
     return "pJ" if is_picojoules(results) else "MAC-normalized units"

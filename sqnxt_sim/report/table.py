@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine.results import Results
-from .labels import (LEVEL_LABELS, LOSS_LABELS, NOT_APPLICABLE, batch_of, energy_column_unit, energy_unit_label,
+from .labels import (LEVEL_LABELS, LOSS_LABELS, NOT_APPLICABLE, assumptions_of, batch_of, energy_column_unit, energy_unit_label,
                      is_picojoules, notes_of)
 
 
@@ -87,6 +87,7 @@ def totals_text(results: Results) -> str:
         f"network   {net['display_name']}" + (f" at batch {batch} (all totals are per batch)" if batch > 1 else "")
         + f": {t['layers']} layers, {t['macs']:,} MACs, {t['weights']:,} weights",
         f"hardware  {hw['name']}: {hw['cores']} x {rows}x{cols} PEs ({hw['total_pes']:,}), dataflow {hw['dataflow']}, {hw['clock_mhz']:g} MHz",
+        "assumes   " + "; ".join(assumptions_of(hw)),
         f"cycles    {t['cycles']:,} ({t['compute_cycles']:,} compute + {t['stall_cycles']:,} memory stall)  "
         f"= {t['time_ms']:.3f} ms at {hw['clock_mhz']:g} MHz",
         f"util      {t['utilization']:.3f} (MACs / (cycles x PEs)); spatial {t['spatial_utilization']:.3f} (mean over MAC layers, "
@@ -98,7 +99,7 @@ def totals_text(results: Results) -> str:
     ]
     if hw["cores"] > 1:
         per_core = ", ".join(f"{u:.3f}" for u in t["per_core_utilization"])
-        lines.insert(4, f"per core  utilization {per_core} (each core's MACs / (cycles x its PEs))")
+        lines.insert(5, f"per core  utilization {per_core} (each core's MACs / (cycles x its PEs))")
     for note in notes_of(results):
         lines.append(f"note      {note}")
     return "\n".join(lines)

@@ -60,6 +60,10 @@ class ArrayShape:
     bus_ifmap: np.ndarray = np.inf
     bus_filter: np.ndarray = np.inf
     bus_psum: np.ndarray = np.inf
+    # Modelling options (hardware keys fold_overlap and pack_groups; bool columns, default off:
+    # SCALE-Sim's assumptions). See docs/model.md, "Fold overlap and packed groups".
+    fold_overlap: np.ndarray | bool = False  # consecutive folds overlap their fill and drain
+    pack_groups: np.ndarray | bool = False  # several groups of a grouped layer share the array
 
     @property
     def pes(self) -> np.ndarray:

@@ -85,6 +85,16 @@ class GemmDataflow:
         waiting = ext[self.time_dim] * np.minimum(ext[other], size[other])
         return np.where(ext["D"] > size["D"], waiting, 0)
 
+    def groups_per_fold(self, piece: Geometry, array: ArrayShape) -> np.ndarray:
+        """Groups that share one fold (pack_groups): block-diagonally, group j on rows j*D..
+        and on its own columns, as many as fit both sides. os cannot: every row's input and
+        every column's weights are shared by the whole array, and groups differ in both."""
+        if self.stationary == "psum":
+            return np.ones_like(piece.g)
+        ext = _extents(piece)
+        side = np.minimum(array.rows // np.maximum(ext[self.rows_dim], 1), array.cols // np.maximum(ext[self.cols_dim], 1))
+        return np.where(np.asarray(array.pack_groups) & (piece.g > 1), np.clip(np.minimum(side, piece.g), 1, None), 1)
+
     def cost(self, piece: Geometry, array: ArrayShape, chunks, conventions: Conventions, plan=None) -> MappingCost:
         ext = _extents(piece)
         rows, cols = array.rows, array.cols
@@ -99,13 +109,21 @@ class GemmDataflow:
         fill = rows + cols - 2 + (rows if stationary_input else 0)
         fill = np.broadcast_to(np.asarray(fill, dtype=np.int64), np.broadcast_shapes(np.shape(fill), fr.shape))
         active = macs > 0  # a core given nothing (no pixels or no filters) runs and moves nothing
-        cycles = np.where(active, g * fr * fc * (t + chunks * fill), 0)
+        pack = self.groups_per_fold(piece, array)
+        runs = np.where(active, ceil_div(g, pack) * fr * fc, 0)  # array passes, each k chunks long
+        cycles = convention(array.fold_overlap, lambda: _overlapped_cycles(runs, t, chunks, fill, rows),
+                            lambda: runs * (t + chunks * fill))
         chunks = np.where(active, chunks, 0)  # the stationary loads are the only counts not a product with M or F
+        # Packed groups: group j of its fold sits j blocks from the array's edges, so its values
+        # cross the j blocks before its own (position_sum adds up j over all groups).
+        full, rest = np.divmod(g, pack)
+        position_sum = full * pack * (pack - 1) // 2 + rest * (rest - 1) // 2
         # Hops to load the stationary operand or drain the outputs through the rows: in a
         # fold using r rows the value bound for row i crosses i links.
         whole, rest = np.divmod(sr, rows)
         along_rows = whole * rows * (rows - 1) // 2 + rest * (rest - 1) // 2
-        edge_hops = convention(conventions.load_drain_hops, lambda: g * sc * along_rows * chunks, lambda: zero)
+        edge_hops = convention(conventions.load_drain_hops,
+                               lambda: (g * along_rows + position_sum * sr * sr) * sc * chunks, lambda: zero)
 
         gb_read, gb_write, inter_pe, rf, legacy_rf = {}, {}, {}, {}, {}
         for op in ("ifmap", "filter"):
@@ -118,7 +136,7 @@ class GemmDataflow:
             else:
                 across = next(dim for dim in (self.rows_dim, self.cols_dim) if dim not in OPERAND_DIMS[op])
                 gb_read[op] = size * folds_of[across]
-                inter_pe[op] = size * (ext[across] - folds_of[across])
+                inter_pe[op] = size * (ext[across] - folds_of[across]) + size // g * ext[across] * position_sum
                 rf[op] = zero
                 legacy_rf[op] = macs
             gb_write[op] = zero
@@ -130,18 +148,29 @@ class GemmDataflow:
         else:
             d_folds = folds_of["D"]
             gb_read["psum"], gb_write["psum"] = outputs * (d_folds - 1), outputs * d_folds
-            inter_pe["psum"] = outputs * (ext["D"] - d_folds)
+            inter_pe["psum"] = outputs * (ext["D"] - d_folds) + outputs // g * ext["D"] * position_sum
             rf["psum"] = legacy_rf["psum"] = zero
         register_file = {op: convention(conventions.rf_per_mac, lambda op=op: legacy_rf[op], lambda op=op: rf[op])
                          for op in OPERANDS}
-        runs = np.where(active, g * fr * fc, 0)
         pes = array.pes
         streaming = runs * t * pes
-        # Share of the array a dimension smaller than the array leaves unused in every fold.
-        reach = np.minimum(sr, rows) * np.minimum(sc, cols) / pes
-        return MappingCost(cycles=cycles, folds=fr * fc, runs=runs, streaming=streaming, mapped=streaming * reach,
-                           fill_cycles=runs * fill * chunks, gb_read=gb_read, gb_write=gb_write, inter_pe=inter_pe,
+        # PEs given work: every group's min(Sr, rows) x min(Sc, cols) in each of its folds.
+        reach = np.multiply(np.minimum(sr, rows), np.minimum(sc, cols), dtype=np.float64)
+        mapped = np.where(active, g * fr * fc * t * reach, 0.0)
+        return MappingCost(cycles=cycles, folds=fr * fc, runs=runs, streaming=streaming, mapped=mapped,
+                           fill_cycles=cycles - runs * t, gb_read=gb_read, gb_write=gb_write, inter_pe=inter_pe,
                            register_file=register_file)
+
+
+def _overlapped_cycles(runs, t, chunks, fill, rows):
+    """fold_overlap: the next segment (a fold, or a chunk of one) streams right behind this
+    one, the pipeline's fill and drain paid once per core and layer. A segment but the last
+    still takes at least ``rows`` cycles: its stationary operand enters (ws, is) or leaves (os)
+    through the rows, one word per column per cycle, behind the one in use."""
+    base, extra = np.divmod(t, np.maximum(chunks, 1))  # chunks of base + 1 (extra of them) and base
+    per_run = extra * np.maximum(base + 1, rows) + (chunks - extra) * np.maximum(base, rows)
+    last = np.maximum(base, rows) - base  # the last segment need not wait for a next one
+    return np.where(runs > 0, runs * per_run - last + fill, 0)
 
 
 def _extents(piece: Geometry) -> dict[str, np.ndarray]:

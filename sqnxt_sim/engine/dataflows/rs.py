@@ -56,7 +56,7 @@ class RowStationary:
         pass_cycles = _pass_cycles(piece, m, chunks)
         fill = m.rr - 1  # the last partial sums climb the set's rows
         runs = np.where(active, m.ef * m.rf * m.rounds * chunks, 0)
-        array_cycles = runs * (pass_cycles + fill)
+        array_cycles = _array_cycles(runs, pass_cycles, fill, array.fold_overlap)
         pes = array.pes
         streaming = runs * pass_cycles * pes
         # Every job (group, filter group, channel group) of a strip and row fold keeps rr x e PEs busy.
@@ -80,9 +80,17 @@ class RowStationary:
         register_file = {op: convention(conventions.rf_per_mac, lambda op=op: np.where(active, per_mac[op], 0),
                                         lambda op=op: on_change[op]) for op in per_mac}
         return MappingCost(cycles=cycles, folds=np.where(active, m.ef * m.rf, 0), runs=runs, streaming=streaming,
-                           mapped=mapped, fill_cycles=runs * fill, gb_read=gb_read, gb_write=gb_write,
+                           mapped=mapped, fill_cycles=array_cycles - runs * pass_cycles, gb_read=gb_read, gb_write=gb_write,
                            inter_pe=inter_pe, register_file=register_file, feasible=m.feasible,
                            bus_stall_cycles=cycles - array_cycles)
+
+
+def _array_cycles(runs, pass_cycles, fill, fold_overlap):
+    """Each pass then its sums' climb; with fold_overlap the next pass computes while the last
+    sums climb (the psum scratchpads hold both), so the climb is paid once.
+    (rs packs groups already: its set copies take other groups.)"""
+    return convention(fold_overlap, lambda: np.where(runs > 0, runs * pass_cycles + fill, 0),
+                      lambda: runs * (pass_cycles + fill))
 
 
 def _outputs(piece: Geometry):
@@ -148,7 +156,8 @@ def _mapping(piece: Geometry, array: ArrayShape) -> _Mapping:
     e_rows = np.maximum(piece.p, 1)
     candidates = _mapping_with_strips(piece, array, np.minimum(ceil_div(e_rows, array.cols) * factors, e_rows), divisors)
     reads = _buffer_reads(piece, candidates, 1)
-    time = np.maximum(candidates.ef * candidates.rf * candidates.rounds * (_pass_cycles(piece, candidates, 1) + candidates.rr - 1),
+    runs = candidates.ef * candidates.rf * candidates.rounds
+    time = np.maximum(_array_cycles(runs, _pass_cycles(piece, candidates, 1), candidates.rr - 1, array.fold_overlap),
                       _bus_cycles(reads, _outputs(piece) * candidates.psum_writes, array))
     best = np.argmin(time, axis=0)[None]  # the first of equals
     pick = lambda x: np.take_along_axis(np.broadcast_to(x, time.shape), best, 0)[0]
