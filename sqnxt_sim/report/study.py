@@ -51,6 +51,11 @@ CONVENTION_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "squeezenet1_0", "alexnet")
 
 # The dataflows set side by side on the finding config's array (section 5).
 DATAFLOW_TWINS = ("os", "ws", "rs")
+# Section 6: what the modelling options change, on the finding config's array:
+# (dataflow, fold_overlap, pack_groups). os cannot pack groups; rs packs them always.
+OPTION_TWINS = (("os", False, False), ("os", True, False), ("ws", False, False), ("ws", True, False),
+                ("ws", False, True), ("ws", True, True), ("rs", False, False), ("rs", True, False))
+OPTION_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "mobilenet_v1")
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Study:
     headline_config: str
     legacy: Comparison | None = None  # CONVENTION_NETWORKS on the headline config, legacy conventions
     dataflows: Comparison | None = None  # VARIANTS + BASELINES on the finding config, one twin per DATAFLOW_TWINS
+    options: Comparison | None = None  # OPTION_NETWORKS on the finding config's array, one twin per OPTION_TWINS
 
     @property
     def configs(self) -> list[str]:
@@ -90,7 +96,8 @@ def run_study(hardware: Sequence[Hardware | str] | None = None) -> Study:
     legacy_hw = base.model_copy(update={"energy": base.energy.model_copy(update=LEGACY_CONVENTIONS)})
     legacy = compare([n for n in comparison.networks if n.name in CONVENTION_NETWORKS], [legacy_hw])
     finding_hw = next(hw for hw in comparison.hardware if hw.name == finding)
-    return Study(comparison, finding, headline, legacy, compare(list(comparison.networks), dataflow_twins(finding_hw)))
+    return Study(comparison, finding, headline, legacy, compare(list(comparison.networks), dataflow_twins(finding_hw)),
+                 compare([n for n in comparison.networks if n.name in OPTION_NETWORKS], option_twins(finding_hw)))
 
 
 def dataflow_twins(hw: Hardware) -> list[Hardware]:
@@ -98,6 +105,18 @@ def dataflow_twins(hw: Hardware) -> list[Hardware]:
     array = f"{hw.pe_array.rows}x{hw.pe_array.cols}"
     return [hw.model_copy(update={"name": f"{array}_{dataflow}", "dataflow": dataflow, "best_of": None,
                                   "description": f"{hw.name} with dataflow {dataflow}"}) for dataflow in DATAFLOW_TWINS]
+
+
+def option_twins(hw: Hardware) -> list[Hardware]:
+    """``hw``'s array once per (dataflow, fold_overlap, pack_groups) of OPTION_TWINS."""
+    array = f"{hw.pe_array.rows}x{hw.pe_array.cols}"
+    twins = []
+    for dataflow, overlap, packed in OPTION_TWINS:
+        name = f"{array}_{dataflow}" + ("_overlap" if overlap else "") + ("_packed" if packed else "")
+        twins.append(hw.model_copy(update={
+            "name": name, "dataflow": dataflow, "best_of": None, "fold_overlap": overlap, "pack_groups": packed,
+            "description": f"{hw.name} with dataflow {dataflow}, fold_overlap {overlap}, pack_groups {packed}"}))
+    return twins
 
 
 def _stage_losses(results: Results, stage: str) -> dict:
@@ -152,6 +171,102 @@ def dataflow_comparison(study: Study) -> dict:
         }
     return {"base_config": base.name, "array": f"{base.pe_array.rows}x{base.pe_array.cols}",
             "threshold_channels": base.pe_array.cols // 2, "dataflows": by_dataflow}
+
+
+def option_effects(study: Study) -> dict:
+    """Section 6: v1, v5 and MobileNet v1 under fold_overlap and pack_groups, per dataflow, on
+    the finding config's array; with v1's first stage, where its PE-cycles go."""
+    if study.options is None:
+        return {}
+    base = study.hardware(study.finding_config)
+    twins = {}
+    for (dataflow, overlap, packed), hw in zip(OPTION_TWINS, study.options.hardware):
+        runs = {net.name: study.options.result(hw.name, net.name) for net in study.options.networks}
+        v1 = runs["sqnxt23_v1"]
+        first = next(r for r in stage_rows(v1) if r["stage"] not in ("stem", "head"))
+        losses = _stage_losses(v1, first["stage"])
+        dominant = max(losses, key=losses.get)
+        entry = {
+            "config": hw.name, "dataflow": dataflow, "fold_overlap": overlap, "pack_groups": packed,
+            "time_ms": {name: r.totals["time_ms"] for name, r in runs.items()},
+            "utilization": {name: r.totals["utilization"] for name, r in runs.items()},
+            "first_stage": first["stage"],
+            "first_stage_utilization": first["utilization"],
+            "first_stage_share_of_cycles": first["share_of_cycles"],
+            "first_stage_share_of_macs": first["share_of_macs"],
+            "first_stage_fill_drain": losses["loss_fill_drain"],
+            "first_stage_dominant_loss": dominant,
+            "first_stage_dominant_share": losses[dominant],
+            "v1_v5_speedup": plain(v1.totals["cycles"] / runs["sqnxt23_v5"].totals["cycles"]),
+        }
+        if "mobilenet_v1" in runs:
+            entry["mobilenet_vs_v5"] = plain(runs["mobilenet_v1"].totals["time_ms"] / runs["sqnxt23_v5"].totals["time_ms"])
+        twins[hw.name] = entry
+    return {"base_config": base.name, "array": f"{base.pe_array.rows}x{base.pe_array.cols}", "twins": twins}
+
+
+def _twin(options: dict, dataflow: str, overlap: bool = False, packed: bool = False) -> dict | None:
+    return next((t for t in options["twins"].values()
+                 if (t["dataflow"], t["fold_overlap"], t["pack_groups"]) == (dataflow, overlap, packed)), None)
+
+
+def _overlap_reason(twin: dict, facts: dict) -> str:
+    """Why the first stage still loses what it loses with folds overlapped."""
+    loss = twin["first_stage_dominant_loss"]
+    mechanism = (facts.get("mechanism") or [None])[0]
+    if loss == "loss_small_dims" and mechanism and mechanism["out_channels_max"] is not None:
+        return (f": its layers have {mechanism['out_channels_min']}-{mechanism['out_channels_max']} filters for "
+                f"{mechanism['array_columns']} array columns, and the narrower ones leave columns idle, which overlap "
+                f"cannot fill")
+    if loss == "loss_fill_drain":
+        return (": a fold still occupies the array for at least as many cycles as it has rows while its short "
+                "reduction streams")
+    return ""
+
+
+def options_text(facts: dict) -> str:
+    """What fold overlap and packed groups change, said from the numbers."""
+    options = facts.get("options") or {}
+    if not options:
+        return ""
+    parts = []
+    os_off, os_on = _twin(options, "os"), _twin(options, "os", overlap=True)
+    if os_off and os_on:
+        stage = os_off["first_stage"]
+        excess = lambda t: t["first_stage_share_of_cycles"] / t["first_stage_share_of_macs"]
+        parts.append(
+            f"Under os, overlapping folds cuts {stage}'s fill/drain from {_pct(os_off['first_stage_fill_drain'])} to "
+            f"{_pct(os_on['first_stage_fill_drain'])} of its PE-cycles: {stage} of v1 then runs at utilization "
+            f"{os_on['first_stage_utilization']:.3f} (without overlap {os_off['first_stage_utilization']:.3f}) and "
+            f"takes {_pct(os_on['first_stage_share_of_cycles'])} of v1's cycles for "
+            f"{_pct(os_on['first_stage_share_of_macs'])} of its MACs ({excess(os_on):.2f}x its share; without "
+            f"{excess(os_off):.2f}x). v1 runs in {os_on['time_ms']['sqnxt23_v1']:.3f} ms instead of "
+            f"{os_off['time_ms']['sqnxt23_v1']:.3f}, and v5 is {_times(os_on['v1_v5_speedup'])} faster than v1 "
+            f"(without {_times(os_off['v1_v5_speedup'])}). "
+            + (f"The low-channel penalty survives overlap, smaller: {stage}'s largest loss is now "
+               f"{LOSS_LABELS[os_on['first_stage_dominant_loss']]} ({_pct(os_on['first_stage_dominant_share'])})"
+               + _overlap_reason(os_on, facts) + "."
+               if excess(os_on) > 1.1 else
+               "With overlap the low-channel penalty of os is gone: the short folds were the whole mechanism."))
+    for dataflow in ("ws", "rs"):
+        off, on = _twin(options, dataflow), _twin(options, dataflow, overlap=True)
+        if off and on:
+            gain = (f"leaves v5's gain over v1 at {_times(on['v1_v5_speedup'])}"
+                    if _times(on["v1_v5_speedup"]) == _times(off["v1_v5_speedup"]) else
+                    f"moves v5's gain over v1 from {_times(off['v1_v5_speedup'])} to {_times(on['v1_v5_speedup'])}")
+            parts.append(f"Under {dataflow}, where {off['first_stage']} loses {_pct(off['first_stage_fill_drain'])} "
+                         f"to fill/drain, overlap takes v1 from {off['time_ms']['sqnxt23_v1']:.3f} to "
+                         f"{on['time_ms']['sqnxt23_v1']:.3f} ms and {gain}.")
+    ws, ws_packed, rs = _twin(options, "ws"), _twin(options, "ws", packed=True), _twin(options, "rs")
+    if os_off and ws and ws_packed and "mobilenet_vs_v5" in ws:
+        parts.append(
+            f"Grouped convolutions: MobileNet v1's depthwise layers run one group at a time by default, so a "
+            f"depthwise layer maps one column; MobileNet v1 takes {_times(os_off['mobilenet_vs_v5'])} v5's time under "
+            f"os, which cannot pack groups, and {_times(ws['mobilenet_vs_v5'])} under ws; with packed groups ws "
+            f"brings it to {_times(ws_packed['mobilenet_vs_v5'])} (v1 and v5 have no grouped layers: unchanged)"
+            + (f", and rs, whose set copies always take other groups, to {_times(rs['mobilenet_vs_v5'])}" if rs else "")
+            + ". MobileNet v1's ratios elsewhere in this report rest on groups run one at a time.")
+    return " ".join(parts)
 
 
 def conventions_shift(study: Study) -> dict:
@@ -248,6 +363,7 @@ def stage_mechanism(study: Study, config: str | None = None, network: str = "sqn
                     "dominant_loss": dominant, "dominant_share": losses[dominant], "losses": losses,
                     "streamed_min": min(streamed, default=None), "streamed_max": max(streamed, default=None),
                     "fill_drain_cycles": max(fills, default=None), "out_channels_max": max(channels, default=None),
+                    "out_channels_min": min(channels, default=None),
                     "array_columns": cols})
     return out
 
@@ -266,8 +382,8 @@ def mechanism_text(study: Study, facts: dict) -> str:
                  f"reduction R x S x C of few input channels on os) while each fold pays {first['fill_drain_cycles']} "
                  f"cycles to fill and drain the array: few channels make short folds, and the short folds, more than "
                  f"idle columns, waste the array. A dataflow whose streamed dimension is long here avoids it (ws "
-                 f"streams the output pixels; section 5 measures ws and rs on this array), and a smaller array, whose "
-                 f"fill is shorter, loses less.")
+                 f"streams the output pixels; section 5 measures ws and rs on this array), so do folds that overlap "
+                 f"their fill and drain (section 6), and a smaller array, whose fill is shorter, loses less.")
     elif first["dominant_loss"] == "loss_small_dims" and first["out_channels_max"] is not None:
         text += (f" Its layers have at most {first['out_channels_max']} filters per group for "
                  f"{first['array_columns']} array columns: the columns stay idle.")
@@ -357,10 +473,13 @@ def study_findings(study: Study) -> dict:
         "mechanism": stage_mechanism(study),
         "v1_vs_v5": v1_v5,
         "fastest_variant": {config: fastest_variant(study, config) for config in study.configs},
-        "baselines": {config: baseline_ratios(study, config) for config in study.configs},
+        # The published v5 on every config; the fastest variant, named, as a second view.
+        "baselines": {config: baseline_ratios(study, config, "sqnxt23_v5") for config in study.configs},
+        "baselines_fastest": {config: baseline_ratios(study, config) for config in study.configs},
         "paper": {"ratios": PAPER, "utilization_gain_up_to": PAPER_UTILIZATION_GAIN},
         "energy_conventions": conventions_shift(study),
         "dataflows": dataflow_comparison(study),
+        "options": option_effects(study),
     }
 
 
@@ -450,12 +569,51 @@ def variants_text(study: Study, facts: dict) -> str:
         text += f"The utilization gain is {_signed_pct(gains[top])}"
     text += f" (paper: up to +{PAPER_UTILIZATION_GAIN:.0%}). "
     if not_v5:
-        text += ("The fastest variant is not v5 on " + ", ".join(f"{c} ({fastest[c]}{_recon(study, fastest[c])})"
-                                                                  for c in not_v5)
-                 + ": the block moves pay off differently on other arrays.")
+        by_variant: dict[str, list[str]] = {}
+        for config in not_v5:
+            by_variant.setdefault(fastest[config], []).append(config)
+        text += "v5 is not the fastest variant on every config: " + "; ".join(
+            f"{variant}{_recon(study, variant)} is faster on {_and_list(configs)} ("
+            f"{study.result(configs[0], variant).totals['time_ms']:.3f} ms against v5's "
+            f"{study.result(configs[0], 'sqnxt23_v5').totals['time_ms']:.3f} ms on {configs[0]})"
+            for variant, configs in by_variant.items()) + "."
     else:
         text += "v5 is the fastest variant" + (" on every config." if len(gains) > 1 else ".")
     return text
+
+
+def _and_list(items: Sequence[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def findings_list(study: Study, facts: dict) -> list[str]:
+    """The numbered findings: each a heading and its key numbers, once; the sections explain them."""
+    low, head = facts["low_channel"], study.headline_config
+    out = []
+    mechanism = (facts.get("mechanism") or [None])[0]
+    first = next((r for r in low["stages"] if r["stage"] not in ("stem", "head")), None)
+    text = f"**{_low_heading(facts)}**"
+    if first and low["layers"]:
+        text += (f" On {low['config']}, {first['stage']} of {low['network']} takes {_pct(first['share_of_cycles'])} of "
+                 f"the cycles for {_pct(first['share_of_macs'])} of the MACs (utilization {first['utilization']:.3f})")
+        if mechanism:
+            text += (f"; {_pct(mechanism['dominant_share'])} of its PE-cycles go to "
+                     f"{LOSS_LABELS[mechanism['dominant_loss']]}")
+        text += ". (Section 1; under ws and rs: section 5; with folds overlapped: section 6.)"
+    out.append(text)
+    parts = [f"{_times(facts['v1_vs_v5'][c]['speedup'])} on {c}" for c in dict.fromkeys([study.finding_config, head])]
+    out.append(f"**{_variants_heading(facts)}** v5 is faster than v1 by " + " and ".join(parts) + ". (Section 2.)")
+    entry = facts["baselines"][head]
+    for baseline in ("squeezenet1_0", "alexnet"):
+        r = entry["baselines"].get(baseline)
+        if r is None:
+            continue
+        wins = r["speedup"] > 1 and (r["energy_saving"] is None or r["energy_saving"] > 1)
+        out.append(f"**v5 {'beats' if wins else 'does not beat'} {BASELINE_LABELS[baseline]}.** On {head} it is "
+                   f"{_times(r['speedup'])} faster" + _less_energy(r["energy_saving"], " and uses {} less energy")
+                   + f" (paper: {_times(r['paper_speedup'])} and {_times(r['paper_energy_saving'])}). (Section 3.)")
+    return [f"{i}. {line}" for i, line in enumerate(out, 1)]
 
 
 def _low_heading(facts: dict) -> str:
@@ -520,8 +678,6 @@ def ratio_text(study: Study, facts: dict, baseline: str) -> str:
             f"With {hw.memory.dram_bandwidth_bytes_per_cycle:g} B/cycle of DRAM bandwidth, memory stalls are "
             f"{_pct(r['variant_stall_share'])} of {variant}'s cycles and {_pct(r['baseline_stall_share'])} of "
             f"{name}'s.")
-    else:
-        sentences.append(f"{config} has unlimited DRAM bandwidth, so no layer stalls for memory.")
     fc = _op_share(study.result(config, baseline), "fc")
     if fc["share_of_cycles"] >= 0.25:
         spread = {b: _spread(facts, study.configs, b) for b in BASELINES}
@@ -596,16 +752,20 @@ def config_rows(study: Study) -> list[dict]:
 
 
 def ratio_rows(study: Study, facts: dict) -> list[dict]:
+    """ratios.csv: the published v5 on every config, then the fastest variant where it is another."""
     rows = []
-    for config in study.configs:
-        entry = facts["baselines"][config]
-        for name, r in entry["baselines"].items():
-            rows.append({"config": config, "variant": entry["variant"], "baseline": name,
-                         "speedup": r["speedup"], "paper_speedup": r["paper_speedup"],
-                         "energy_saving": r["energy_saving"], "paper_energy_saving": r["paper_energy_saving"],
-                         "macs_ratio": r["macs_ratio"], "utilization_ratio": r["utilization_ratio"],
-                         "variant_stall_share": r["variant_stall_share"],
-                         "baseline_stall_share": r["baseline_stall_share"]})
+    for view, key in (("published v5", "baselines"), ("fastest variant", "baselines_fastest")):
+        for config in study.configs:
+            entry = facts[key][config]
+            if view == "fastest variant" and entry["variant"] == "sqnxt23_v5":
+                continue
+            for name, r in entry["baselines"].items():
+                rows.append({"view": view, "config": config, "variant": entry["variant"], "baseline": name,
+                             "speedup": r["speedup"], "paper_speedup": r["paper_speedup"],
+                             "energy_saving": r["energy_saving"], "paper_energy_saving": r["paper_energy_saving"],
+                             "macs_ratio": r["macs_ratio"], "utilization_ratio": r["utilization_ratio"],
+                             "variant_stall_share": r["variant_stall_share"],
+                             "baseline_stall_share": r["baseline_stall_share"]})
     return rows
 
 
@@ -770,8 +930,10 @@ def _setup_section(study: Study) -> list[str]:
         "published. The configs above are " + ("ours" if all(shipped) else "ours or the user's" if any(shipped) else "the user's")
         + _analogue_text(study) + ".",
         *_energy_assumptions(study),
-        f"- {_word_bits_text(study)}; batch norm and ReLU folded into the convolutions; grouped convolutions run "
-        "one group after another; pooling and element-wise adds are charged on the PEs (see docs/model.md).",
+        f"- {_word_bits_text(study)}; batch norm and ReLU folded into the convolutions; folds run back to "
+        "back, each paying its fill and drain, and grouped convolutions run one group after another on os and ws "
+        "(SCALE-Sim's assumptions; section 6 lifts both); pooling and element-wise adds are charged on the PEs "
+        "(see docs/model.md).",
         "- Configs with unlimited DRAM bandwidth report compute cycles only; the others add the stalls when a "
         "layer's DRAM traffic cannot hide behind its compute.",
         "- sqnxt23_v2..v4 are reconstructions from the paper's stated design steps (shrink the stem to 5x5, then "
@@ -795,11 +957,8 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
         "",
         "## Findings",
         "",
-        f"1. **{_low_heading(facts)}** {low_channel_text(study, facts)}",
-        f"2. **{_variants_heading(facts)}** {variants_text(study, facts)}",
+        *findings_list(study, facts),
     ]
-    for i, baseline in enumerate(b for b in ("squeezenet1_0", "alexnet") if b in facts["baselines"][head]["baselines"]):
-        out.append(f"{3 + i}. **Against {BASELINE_LABELS[baseline]}.** {ratio_text(study, facts, baseline)}")
     out += ["",
             "The paper's accelerator is not specified well enough to rebuild, so the factors are not expected to "
             "match; what this study reproduces is the direction of each comparison and the mechanism behind it "
@@ -872,29 +1031,21 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
 
     # 3. baselines
     out += ["", "## 3. Against SqueezeNet and AlexNet", ""]
-    out.append("Fastest variant on each config against each baseline: speed-up = baseline time / variant time, "
-               "energy ratio = baseline energy / variant energy (`ratios.csv`). Paper: arXiv 1803.10615, abstract.")
+    out.append("The published v5 on each config against each baseline: speed-up = baseline time / v5 time, "
+               "energy ratio = baseline energy / v5 energy (`ratios.csv`). Paper: arXiv 1803.10615, abstract. "
+               "MobileNet v1's column rests on grouped layers run one group at a time (section 6)."
+               + ("" if study.hardware(head).memory.dram_bandwidth_bytes_per_cycle else
+                  f" {head} has unlimited DRAM bandwidth, so no layer stalls for memory."))
     out.append("")
-    rows = []
-    for config in study.configs:
-        entry = facts["baselines"][config]
-        b = entry["baselines"]
-        cells = [config, _label(study, entry["variant"])]
-        for name in ("squeezenet1_0", "alexnet"):
-            if name in b:
-                cells += [_times(b[name]["speedup"]), _times(b[name]["energy_saving"])]
-            else:
-                cells += ["-", "-"]
-        for name in ("squeezenet1_1", "mobilenet_v1"):
-            cells.append(_times(b[name]["speedup"]) if name in b else "-")
-        rows.append(cells)
-    rows.append(["**paper**", "", _times(PAPER["squeezenet1_0"]["speedup"]),
-                 _times(PAPER["squeezenet1_0"]["energy_saving"]), _times(PAPER["alexnet"]["speedup"]),
-                 _times(PAPER["alexnet"]["energy_saving"]), "", ""])
-    out.append(_md_table(["config", "variant", "faster than SqueezeNet v1.0", "less energy than SqueezeNet v1.0",
-                          "faster than AlexNet", "less energy than AlexNet", "faster than SqueezeNet v1.1",
-                          "faster than MobileNet v1"], rows, right={2, 3, 4, 5, 6, 7}))
+    out.append(_ratio_table(study, facts["baselines"], named=False))
     out.append("")
+    differs = [c for c in study.configs if facts["baselines_fastest"][c]["variant"] != "sqnxt23_v5"]
+    if differs:
+        out.append(f"The fastest variant of each config, named, where it is not v5 ({_and_list(differs)}); "
+                   "these rows compare different networks:")
+        out.append("")
+        out.append(_ratio_table(study, {c: facts["baselines_fastest"][c] for c in differs}, named=True))
+        out.append("")
     for baseline in ("squeezenet1_0", "alexnet"):
         text = ratio_text(study, facts, baseline)
         if text:
@@ -904,6 +1055,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     out.append("")
     out += _conventions_section(facts.get("energy_conventions") or {})
     out += _dataflow_section(study, facts.get("dataflows") or {})
+    out += _options_section(study, facts)
     out.append("## Files")
     out.append("")
     out.append("- `totals.csv`: every network on every config (cycles, time, energy, utilization, ratios to v1)")
@@ -916,6 +1068,54 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
                "`sqnxt-sim run --net NAME --hw CONFIG --out DIR`; any pair: "
                "`sqnxt-sim compare --net A --net B --hw CONFIG`.")
     return "\n".join(out) + "\n"
+
+
+def _ratio_table(study: Study, entries: dict, named: bool) -> str:
+    """The speed-up and energy ratios of one variant per config against each baseline, with the paper's."""
+    rows = []
+    for config, entry in entries.items():
+        b = entry["baselines"]
+        cells = [config] + ([_label(study, entry["variant"])] if named else [])
+        for name in ("squeezenet1_0", "alexnet"):
+            cells += [_times(b[name]["speedup"]), _times(b[name]["energy_saving"])] if name in b else ["-", "-"]
+        for name in ("squeezenet1_1", "mobilenet_v1"):
+            cells.append(_times(b[name]["speedup"]) if name in b else "-")
+        rows.append(cells)
+    rows.append(["**paper**"] + ([""] if named else []) + [
+        _times(PAPER["squeezenet1_0"]["speedup"]), _times(PAPER["squeezenet1_0"]["energy_saving"]),
+        _times(PAPER["alexnet"]["speedup"]), _times(PAPER["alexnet"]["energy_saving"]), "", ""])
+    header = ["config"] + (["variant"] if named else []) + [
+        "faster than SqueezeNet v1.0", "less energy than SqueezeNet v1.0", "faster than AlexNet",
+        "less energy than AlexNet", "faster than SqueezeNet v1.1", "faster than MobileNet v1"]
+    first = 2 if named else 1
+    return _md_table(header, rows, right=set(range(first, first + 6)))
+
+
+def _options_section(study: Study, facts: dict) -> list[str]:
+    options = facts.get("options") or {}
+    if not options:
+        return []
+    out = ["## 6. Fold overlap and packed groups", "",
+           f"The {options['array']} array of {options['base_config']} with the two modelling options the rest of the "
+           "report leaves off (SCALE-Sim's assumptions; docs/model.md, \"Fold overlap and packed groups\"): "
+           "`fold_overlap` lets consecutive folds overlap their fill and drain, `pack_groups` lets several groups of "
+           "a grouped layer share the array. Time in ms and utilization, per inference:", ""]
+    names = [net.name for net in study.options.networks]
+    rows = []
+    for t in options["twins"].values():
+        rows.append([t["dataflow"], "on" if t["fold_overlap"] else "off", "on" if t["pack_groups"] else "off"]
+                    + [f"{t['time_ms'][n]:.3f}" for n in names] + [f"{t['utilization'][n]:.3f}" for n in names]
+                    + [f"{t['first_stage_utilization']:.3f}", f"{t['first_stage_fill_drain']:.3f}",
+                       _times(t["v1_v5_speedup"])])
+    first = next(iter(options["twins"].values()))["first_stage"]
+    header = (["dataflow", "fold overlap", "packed groups"] + [f"{_label(study, n)} ms" for n in names]
+              + [f"{_label(study, n)} util" for n in names] + [f"v1 {first} util", f"v1 {first} fill/drain",
+                                                               "v5 faster than v1"])
+    out.append(_md_table(header, rows, right=set(range(3, len(header)))))
+    out.append("")
+    out.append(options_text(facts))
+    out.append("")
+    return out
 
 
 def _conventions_section(shift: dict) -> list[str]:
