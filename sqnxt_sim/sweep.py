@@ -91,10 +91,30 @@ def overrides_of(key: str, value: Any) -> dict[str, Any]:
 
 
 def load_grid(path: str | Path) -> Grid:
+    """Read a grid file (YAML: dotted hardware keys -> lists of values) into a :class:`Grid`;
+    checked as :func:`grid_from_dict` checks a mapping, errors naming the file.
+
+    Example::
+
+        from sqnxt_sim import load_grid
+        grid = load_grid("sweeps/arrays.yaml")
+        grid.size, grid.columns      # (1296, ('pe_array.rows', 'pe_array.cols', ...))
+    """
     return grid_from_dict(read_yaml_mapping(path), str(path))
 
 
 def grid_from_dict(data: dict[str, Any], source: str = "<grid>") -> Grid:
+    """A :class:`Grid` from a mapping of dotted hardware keys to non-empty lists of values (the
+    key ``""`` ties keys together). Checks the grid's shape, not the values: those are checked
+    against a base config by :func:`validate_grid` or as :func:`execute` builds each
+    combination. ``source`` names the grid in errors. Raises InputError.
+
+    Example::
+
+        from sqnxt_sim import grid_from_dict
+        grid = grid_from_dict({"pe_array.rows": [16, 32], "dataflow": ["os", "ws"]})
+        grid.size, grid.combination(1)   # (4, {'pe_array.rows': 16, 'dataflow': 'ws'})
+    """
     if not isinstance(data, dict):
         raise InputError(source, None, "top level must be a mapping of dotted keys to lists")
     check_plain_data(data, source)  # so combinations of its values need no second walk
@@ -196,7 +216,15 @@ def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Ha
 
 def validate_grid(base: Hardware, grid: Grid) -> None:
     """Check every value of every key once, and the one combination that builds the largest
-    chip (the only limit that ties keys together), so a bad grid fails before any work starts."""
+    chip (the only limit that ties keys together), so a bad grid fails before any work starts.
+    Raises InputError naming the grid's source and key.
+
+    Example::
+
+        from sqnxt_sim import grid_from_dict, resolve_hardware, validate_grid
+        validate_grid(resolve_hardware("32pe_os"), grid_from_dict({"pe_array.rows": [8, 0]}))
+        # InputError: <grid>: pe_array.rows: Input should be greater than 0 (got 0)
+    """
     base_data = base.model_dump(mode="json")
     for key, options in zip(grid.keys, grid.values):
         for value in options:
@@ -230,6 +258,10 @@ def _chip_pes(base_data: dict[str, Any], key: str, value: Any) -> int:
 
 @dataclass(frozen=True)
 class ChunkResult:
+    """What :func:`execute` yields for combinations [start, stop) of the grid. Each row of
+    ``totals`` holds ``network``, ``batch``, ``config`` (the combination's index), the dotted
+    keys the grid set, and the network totals (``cycles``, ``time_ms``, ``energy``, ...)."""
+
     start: int
     stop: int
     totals: list[dict[str, Any]]  # configuration-major: each configuration, then each network
@@ -306,8 +338,25 @@ def execute(
     workloads: Sequence[Workload], base: Hardware, grid: Grid, *, per_layer: bool = False, workers: int = 1,
     scheduler: str | None = None, chunk: int = CHUNK_CONFIGS,
 ) -> Iterator[ChunkResult]:
-    """Yield chunk results in grid order: in-process, on local processes, or on Dask. A few
-    chunks per worker are in flight at a time, so memory does not grow with the grid."""
+    """Run a sweep: every network x every combination of ``grid`` applied to ``base``.
+
+    ``workloads`` are prepared networks (``sqnxt_sim.prepare(network)``).
+    Yields :class:`ChunkResult` values in grid order, whose ``totals`` are one row per
+    configuration x network (``per_layer``: ``layers`` also holds one row per layer); each row's
+    numbers equal :func:`sqnxt_sim.simulate` on that configuration. Runs in-process
+    (``workers=1``), on local processes, or on a Dask cluster (``scheduler``); a few chunks of
+    ``chunk`` configurations per worker are in flight at a time, so memory does not grow with
+    the grid. A combination that is not a valid config raises InputError naming the grid key.
+
+    Example::
+
+        from sqnxt_sim import execute, grid_from_dict, load_network, pareto_front, resolve_hardware
+        from sqnxt_sim import prepare
+        grid = grid_from_dict({"pe_array.rows": [16, 32], "dataflow": ["os", "ws"]})
+        rows = [row for chunk in execute([prepare(load_network("sqnxt23_v1"))], resolve_hardware("32pe_os"), grid)
+                for row in chunk.totals]
+        [(row["config"], row["cycles"]) for row in rows]     # 4 configurations
+    """
     chunk = chunk_size(chunk, max((len(w.table) for w in workloads), default=1))
     bounds = chunk_bounds(grid.size, chunk)
     if scheduler:
@@ -381,7 +430,15 @@ def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer):
 
 
 def pareto_front(time_ms: np.ndarray, energy: np.ndarray) -> np.ndarray:
-    """Indices of the points no other point beats in both time and energy, by time."""
+    """Indices of the points no other point beats in both time and energy, by time.
+
+    Example (the rows of the :func:`execute` example)::
+
+        import numpy as np
+        from sqnxt_sim import pareto_front
+        front = pareto_front(np.array([r["time_ms"] for r in rows]), np.array([r["energy"] for r in rows]))
+        [rows[i]["config"] for i in front]
+    """
     order = np.lexsort((energy, time_ms))
     front, best_energy = [], math.inf
     for index in order:

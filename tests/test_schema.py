@@ -47,3 +47,32 @@ def test_cli_prints_the_schema():
     result = CliRunner().invoke(main, ["schema", "hw"])
     assert result.exit_code == 0
     assert json.loads(result.output)["title"] == "sqnxt-sim hardware config"
+
+
+def _undescribed(node, where, missing):
+    """Collect ``where.property`` for every property of every object schema under ``node``
+    (the top level, each entry of $defs, and schemas nested in anyOf, items and the like)
+    that has no non-empty description."""
+    if isinstance(node, dict):
+        for name, prop in (node.get("properties") or {}).items():
+            if not (isinstance(prop, dict) and str(prop.get("description", "")).strip()):
+                missing.append(f"{where}.{name}")
+        for key, value in node.items():
+            if key == "properties":
+                for name, prop in value.items():
+                    _undescribed(prop, f"{where}.{name}", missing)
+            elif key == "$defs":
+                for name, definition in value.items():
+                    _undescribed(definition, name, missing)
+            else:
+                _undescribed(value, where, missing)
+    elif isinstance(node, list):
+        for value in node:
+            _undescribed(value, where, missing)
+    return missing
+
+
+@pytest.mark.parametrize("kind", ["hw", "network"])
+def test_every_property_has_a_description(kind):
+    missing = _undescribed(json_schema(kind), "<top>", [])
+    assert not missing, f"{len(missing)} properties of the {kind} schema have no description: {', '.join(missing)}"

@@ -37,12 +37,32 @@ class Workload:
 
 
 def prepare(network: Network) -> Workload:
+    """The hardware-independent part of a network's evaluation (its layer table and activation
+    liveness), computed once and reused by ``simulate`` and sweeps over many configurations."""
     return Workload(network, layer_table(network), activation_plan(network))
 
 
 def simulate(network: Network | Workload, hardware: Hardware, source: str | None = None) -> Results:
-    """One network on one accelerator. ``source`` names the hardware file in errors the
-    simulation finds (a buffer too small to stage a tile); default: the config's name."""
+    """Simulate one network on one accelerator.
+
+    ``network``: a :class:`~sqnxt_sim.workload.graph.Network` (``load_network``,
+    ``network_from_dict``) or a prepared :class:`Workload` (``prepare(network)``, to reuse
+    across configs). ``hardware``: a validated :class:`~sqnxt_sim.hardware.config.Hardware`
+    (``resolve_hardware``, ``load_hardware``, ``hardware_from_dict``). ``source`` names the
+    hardware file in errors the simulation finds (a buffer too small to stage a tile);
+    default: the config's name.
+
+    Returns a :class:`~sqnxt_sim.engine.results.Results`: per-layer rows in execution order
+    (``.rows()``, one dict per layer: cycles, utilization, the loss shares, traffic, energy...),
+    one column as an array (``.column(name)``), and the network's ``.totals`` (cycles,
+    time_ms, utilization, energy...). Raises InputError when the config cannot run the network.
+
+    Example::
+
+        from sqnxt_sim import load_network, resolve_hardware, simulate
+        results = simulate(load_network("sqnxt23_v1"), resolve_hardware("32pe_os"))
+        results.totals["cycles"], results.column("utilization").mean(), results.rows()[0]["name"]
+    """
     workload = network if isinstance(network, Workload) else prepare(network)
     arrays = hardware_arrays([hardware])
     try:

@@ -56,8 +56,10 @@ class _Strict(BaseModel):
 
 
 class PEArray(_Strict):
-    rows: Count
-    cols: Count
+    """The PE array of one core."""
+
+    rows: Count = Field(description="PE rows of one core's array (1 to 65,536).")
+    cols: Count = Field(description="PE columns of one core's array (1 to 65,536).")
 
     @property
     def pes(self) -> int:
@@ -75,9 +77,9 @@ class Scratchpads(_Strict):
     """Words each PE's register file holds per operand (row-stationary keeps a filter row,
     a sliding window of the input row and a few partial sums)."""
 
-    ifmap_words: SpadWords
-    filter_words: SpadWords
-    psum_words: SpadWords
+    ifmap_words: SpadWords = Field(description="Words of the ifmap scratchpad of each PE (Eyeriss v1: 12).")
+    filter_words: SpadWords = Field(description="Words of the filter scratchpad of each PE (Eyeriss v1: 224).")
+    psum_words: SpadWords = Field(description="Words of the partial-sum scratchpad of each PE (Eyeriss v1: 24).")
 
 
 BusWords = Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False), Number]
@@ -88,25 +90,36 @@ class ArrayBuses(_Strict):
     dataflows that deliver over buses rather than through the array's edges (row-stationary).
     ``psum`` applies to each direction (sums in, sums out)."""
 
-    ifmap: BusWords
-    filter: BusWords
-    psum: BusWords
+    ifmap: BusWords = Field(description="Input-activation words per cycle from the global buffer to the array.")
+    filter: BusWords = Field(description="Filter words per cycle from the global buffer to the array.")
+    psum: BusWords = Field(description="Partial-sum words per cycle, in each direction (sums in, sums out).")
 
 
 class Memory(_Strict):
-    register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = 512  # per PE
-    scratchpads: Scratchpads | None = None  # per operand; default: the bytes above, shared as SCRATCHPAD_SHARES
-    # Default: what a systolic array of the same size feeds at its edges per cycle (ifmap: rows,
-    # filter and psum: cols), so a bus-fed dataflow gets the presets' on-chip bandwidth.
-    array_bus_words_per_cycle: ArrayBuses | None = None
-    global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = 128
-    # Share of the buffer that may hold activations kept on chip between layers; the rest
-    # stages each layer's tiles. 0: every layer stages with the whole buffer (as a single-layer
-    # study, or a peer tool given one layer, assumes).
-    activation_share: Annotated[float, Field(ge=0, le=0.9, allow_inf_nan=False), Number] = 0.5
-    # Shared by all cores; null means unlimited (compute-only timing). The lower bound (like
-    # the clock's) rules out values such as 1e-300 that make times infinite.
-    dram_bandwidth_bytes_per_cycle: Annotated[float, Field(ge=1e-3, le=1e9, allow_inf_nan=False), Number] | None = None
+    """The memory hierarchy: each PE's register file, the global buffer shared by the cores,
+    and DRAM."""
+
+    register_file_bytes: Annotated[int, Field(gt=0, le=1 << 30, strict=True)] = Field(
+        512, description="Bytes of each PE's register file (default 512). The presets (os, ws, is) need one word per operand; "
+                         "it limits rs only, through the scratchpads.")
+    scratchpads: Scratchpads | None = Field(
+        None, description="Words per operand of each PE's scratchpads (rs). Default (null): the register file's "
+                          "words, shared 12 : 224 : 24 between ifmap, filter and psum (Eyeriss v1's proportions).")
+    # The default is chosen so a bus-fed dataflow gets the presets' on-chip bandwidth.
+    array_bus_words_per_cycle: ArrayBuses | None = Field(
+        None, description="Words per cycle the global buffer's buses deliver to the array, for bus-fed dataflows "
+                          "(rs). Default (null): what a systolic array of the same size feeds at its edges "
+                          "(ifmap: rows, filter and psum: cols).")
+    global_buffer_kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = Field(
+        128, description="Global buffer size in KiB, shared by all cores (default 128).")
+    # 0 is what a single-layer study, or a peer tool given one layer, assumes.
+    activation_share: Annotated[float, Field(ge=0, le=0.9, allow_inf_nan=False), Number] = Field(
+        0.5, description="Share of the global buffer (0 to 0.9) that may hold activations kept on chip between "
+                         "layers; the rest stages each layer's tiles. 0: every layer stages with the whole buffer.")
+    # The lower bound (like the clock's) rules out values such as 1e-300 that make times infinite.
+    dram_bandwidth_bytes_per_cycle: Annotated[float, Field(ge=1e-3, le=1e9, allow_inf_nan=False), Number] | None = Field(
+        None, description="DRAM bandwidth in bytes per cycle, shared by all cores (at least 0.001). Default (null): "
+                          "unlimited, compute-only timing.")
 
 
     def array_buses(self, rows: int, cols: int) -> dict[str, float]:
@@ -128,36 +141,66 @@ class Energy(_Strict):
     Table IV) unless ``unit`` is pJ, and the conventions that decide what counts as an access.
     Sources and the legacy values: docs/model.md, "Energy"."""
 
-    unit: Literal["mac_normalized", "pJ"] = "mac_normalized"
-    mac: Cost = 1.0
-    register_file: Cost = 1.0
-    inter_pe: Cost = 2.0  # a delivery over a multicast network (Eyeriss "array")
-    inter_pe_hop: Cost = INTER_PE_HOP  # a systolic neighbour hop: wire + pipeline register
-    global_buffer: Cost = 6.0
-    dram: Cost = 200.0
-    # on_change: an RF access each time a value is written into a PE (a stationary operand
-    # once per load, the os accumulator once per MAC); per_mac: every operand read per MAC.
-    register_file_accesses: Literal["on_change", "per_mac"] = "on_change"
-    load_drain_hops: bool = True  # charge the hops that load ws/is operands and drain os outputs
+    unit: Literal["mac_normalized", "pJ"] = Field(
+        "mac_normalized", description="Unit of the costs below: mac_normalized (one 16-bit MAC = 1; default) or pJ "
+                                      "(reports then show pJ and uJ).")
+    mac: Cost = Field(1.0, description="Energy of one MAC; also one vector-unit operation (default 1: the unit, "
+                                       "Eyeriss ISCA 2016 Table IV).")
+    register_file: Cost = Field(1.0, description="Energy of one register-file access, per word (default 1: Eyeriss "
+                                                 "Table IV, 0.5 kB RF).")
+    inter_pe: Cost = Field(2.0, description="Energy of one delivery over a multicast network (Eyeriss \"array\", "
+                                            "Table IV), per word; the systolic presets do not use it (default 2).")
+    inter_pe_hop: Cost = Field(INTER_PE_HOP, description="Energy of one systolic neighbour hop (wire + pipeline "
+                                                         "register), per word and PE-to-PE link (default 0.1; "
+                                                         "derivation in docs/model.md, \"Energy\").")
+    global_buffer: Cost = Field(6.0, description="Energy of one global-buffer access, per word (default 6: Eyeriss "
+                                                 "Table IV, 100-500 kB).")
+    dram: Cost = Field(200.0, description="Energy of one DRAM access, per word (default 200: Eyeriss Table IV).")
+    register_file_accesses: Literal["on_change", "per_mac"] = Field(
+        "on_change", description="What counts as a register-file access. on_change (default): each time a value is "
+                                 "written into a PE (a stationary operand once per load, the os accumulator once per "
+                                 "MAC); per_mac: every operand read at every MAC (Eyeriss's count).")
+    load_drain_hops: bool = Field(True, description="Charge the hops that load ws/is stationary operands down the "
+                                                    "rows and drain os outputs (default true).")
 
 
 class Hardware(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)] = "accelerator"
-    description: Annotated[str, Field(max_length=10_000)] = ""
-    pe_array: PEArray
-    cores: Count = 1
-    dataflow: DataflowName = "os"
-    # The dataflows ``best`` chooses among (default: every registered one).
-    best_of: Annotated[tuple[CandidateName, ...], Field(min_length=1)] | None = None
-    clock_mhz: Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False), Number] = 500.0
-    word_bits: Annotated[int, Field(gt=0, le=64, strict=True)] = 16
-    memory: Memory = Memory()
-    energy: Energy = Energy()
-    vector_unit: VectorUnit = VectorUnit()  # pooling, element-wise ops, normalization, data movement
-    # Modelling options, off by default (SCALE-Sim's assumptions; docs/model.md, "Fold overlap
-    # and packed groups"): folds that overlap their fill and drain, groups side by side.
-    fold_overlap: Annotated[bool, Field(strict=True)] = False
-    pack_groups: Annotated[bool, Field(strict=True)] = False
+    """An accelerator: identical PE-array cores sharing a global buffer and DRAM, a dataflow,
+    a clock, a vector unit and per-access energies (docs/model.md)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        "accelerator", description="The config's name, shown in reports.")
+    description: Annotated[str, Field(max_length=10_000)] = Field(
+        "", description="Free text about the config (sources, assumptions), shown by `sqnxt-sim hws`.")
+    pe_array: PEArray = Field(description="Rows and columns of PEs of each core.")
+    cores: Count = Field(1, description="Identical PE arrays sharing the global buffer and DRAM (default 1). "
+                                        "A chip has at most 4,194,304 PEs (rows x cols x cores).")
+    dataflow: DataflowName = Field(
+        "os", description=f"The dataflow: one of {', '.join(dataflows.names())}, or {dataflows.BEST} (per layer, "
+                          "the candidate with the fewest cycles). Default: os.")
+    best_of: Annotated[tuple[CandidateName, ...], Field(min_length=1)] | None = Field(
+        None, description="The dataflows best chooses among, each at most once. Default (null): every "
+                          "registered dataflow.")
+    clock_mhz: Annotated[float, Field(ge=1e-3, le=1e6, allow_inf_nan=False), Number] = Field(
+        500.0, description="Clock frequency in MHz (at least 0.001): converts cycles to time.")
+    word_bits: Annotated[int, Field(gt=0, le=64, strict=True)] = Field(
+        16, description="Bits per word of every operand (1 to 64): bytes of DRAM traffic, words of the buffer "
+                        "and register file.")
+    memory: Memory = Field(Memory(), description="Register files, global buffer and DRAM bandwidth.")
+    energy: Energy = Field(Energy(), description="Energy per word access at each level, and what counts as an "
+                                                 "access.")
+    vector_unit: VectorUnit = Field(
+        VectorUnit(), description="Where pooling, element-wise ops, normalization and data movement run, and "
+                                  "what each function costs.")
+    # Modelling options, off by default: SCALE-Sim's assumptions (docs/model.md, "Fold overlap
+    # and packed groups").
+    fold_overlap: Annotated[bool, Field(strict=True)] = Field(
+        False, description="Consecutive folds overlap their fill and drain. Off (default): SCALE-Sim's "
+                           "assumption, each fold fills and drains.")
+    pack_groups: Annotated[bool, Field(strict=True)] = Field(
+        False, description="Several groups of a grouped or depthwise convolution share the array "
+                           "block-diagonally (ws, is; os cannot; rs packs always). Off (default): groups run one "
+                           "at a time, as SCALE-Sim.")
 
     @field_validator("pe_array")
     @classmethod
@@ -208,4 +251,6 @@ def hardware_from_dict(data: dict[str, Any], source: str = "<dict>", plain: bool
 
 
 def load_hardware(path: str | Path) -> Hardware:
+    """Read and validate a hardware YAML file; errors name the file and key (InputError).
+    ``resolve_hardware`` also takes the name of a shipped config (``32pe_os``)."""
     return hardware_from_dict(read_yaml_mapping(path), str(path))

@@ -13,6 +13,8 @@ def shipped_configs() -> list[str]:
 
 
 def resolve_hardware(name_or_path: str | Path) -> Hardware:
+    """A validated Hardware from a shipped config's name (``"32pe_os"``) or a YAML path;
+    an unknown name raises InputError naming the closest shipped ones."""
     return load_hardware(hardware_file(name_or_path))
 
 

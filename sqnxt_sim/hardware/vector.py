@@ -45,13 +45,18 @@ OpsPerElement = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
 
 
 class VectorUnit(BaseModel):
-    """``lanes``: operations per cycle per core (default: one per PE, as when the PEs' ALUs
-    do the work); ``ops_per_element``: overrides of the defaults above, by function."""
+    """Where pooling, element-wise functions, normalization, reductions and data movement run:
+    ``lanes`` operations per cycle per core, each function costing ``ops_per_element``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    lanes: Annotated[int, Field(gt=0, le=1 << 22, strict=True)] | None = None
-    ops_per_element: dict[str, OpsPerElement] = Field(default_factory=dict)
+    lanes: Annotated[int, Field(gt=0, le=1 << 22, strict=True)] | None = Field(
+        None, description="Operations per cycle per core. Default (null): one per PE, as when the PEs' ALUs do "
+                          "the work.")
+    ops_per_element: dict[str, OpsPerElement] = Field(
+        default_factory=dict,
+        description="Operations per element, by function, overriding the defaults (e.g. {softmax: 6, gelu: 12}); "
+                    f"functions: {', '.join(FUNCTION_NAMES)}. Defaults and reasons: docs/model.md, \"Vector unit\".")
 
     @field_validator("ops_per_element")
     @classmethod

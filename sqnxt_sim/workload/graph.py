@@ -30,6 +30,9 @@ MAX_NETWORK_MACS = 10**14  # all layers together
 
 @dataclass(frozen=True)
 class Network:
+    """A network as its layer graph: ``graph`` holds one node per layer (its Layer under
+    "layer") and the input node; ``layers`` lists the Layers in execution ``order``."""
+
     name: str
     graph: nx.DiGraph
     order: tuple[str, ...]  # execution order of the layers (the input node excluded)

@@ -26,11 +26,15 @@ class InputSpec(_Strict):
     """An image (channels, height, width) or any tensor (``shape``, per sample: tokens x
     features for a transformer); ``batch`` either way."""
 
-    channels: PositiveInt | None = None
-    height: PositiveInt | None = None
-    width: PositiveInt | None = None
-    shape: list[PositiveInt] | None = Field(default=None, min_length=1, max_length=MAX_RANK)
-    batch: PositiveInt = 1
+    channels: PositiveInt | None = Field(None, description="Channels of an image input (with height and width; "
+                                                            "not with shape).")
+    height: PositiveInt | None = Field(None, description="Height of an image input, in pixels.")
+    width: PositiveInt | None = Field(None, description="Width of an image input, in pixels.")
+    shape: list[PositiveInt] | None = Field(
+        default=None, min_length=1, max_length=MAX_RANK,
+        description=f"Any tensor's sizes per sample, at most {MAX_RANK} axes (tokens x features for a transformer); "
+                    "instead of channels, height and width.")
+    batch: PositiveInt = Field(1, description="Samples per inference (default 1).")
 
     @model_validator(mode="after")
     def _one_form(self) -> "InputSpec":
@@ -52,17 +56,28 @@ LayerEntry = LayerEntryUnion
 
 
 class NetworkFile(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=10_000)] = ""
-    reconstruction: bool = False  # True: not a published definition; reports must say so
-    input: InputSpec
-    layers: list[LayerEntry] = Field(min_length=1, max_length=1_000_000)
+    """A network as an explicit layer list."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="The network's name, shown in "
+                                                                                  "reports.")
+    description: Annotated[str, Field(max_length=10_000)] = Field(
+        "", description="Free text about the network (source, variant), shown by `sqnxt-sim show` and `nets`.")
+    reconstruction: bool = Field(
+        False, description="True: not a published definition (rebuilt from a paper's description); reports say so.")
+    input: InputSpec = Field(description="The network input: an image (channels, height, width) or a tensor "
+                                         "(shape), and the batch.")
+    layers: list[LayerEntry] = Field(
+        min_length=1, max_length=1_000_000,
+        description="The layers (1 to 1,000,000), each chosen by its op; a layer reads the previous one unless it "
+                    "names its inputs.")
 
 
 class StemSpec(_Strict):
-    kernel: PositiveInt
-    channels: PositiveInt
-    stride: PositiveInt = 2
+    """The stem: one convolution, then a 3x3 max pool of stride 2."""
+
+    kernel: PositiveInt = Field(description="Kernel size of the stem convolution (square).")
+    channels: PositiveInt = Field(description="Output channels of the stem convolution.")
+    stride: PositiveInt = Field(2, description="Stride of the stem convolution (default 2).")
 
 
 def _multiple_of_4(width: int) -> int:
@@ -74,19 +89,30 @@ def _multiple_of_4(width: int) -> int:
 class SqueezeNextFamily(_Strict):
     """Compact SqueezeNext description (see ../shared/reference/squeezenext.md)."""
 
-    family: Literal["squeezenext"]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    description: Annotated[str, Field(max_length=10_000)] = ""
-    reconstruction: bool = False
-    input: InputSpec
-    stem: StemSpec
-    widths: list[Annotated[PositiveInt, AfterValidator(_multiple_of_4)]] = Field(min_length=1)
-    blocks: list[PositiveInt] = Field(min_length=1)
-    strides: list[PositiveInt] = Field(min_length=1)
-    first_block: Literal["projection", "shared"]
-    groups: PositiveInt = 1  # on the first 1x1 and both separable convs of every block
-    head_channels: PositiveInt = 128
-    classes: PositiveInt = 1000
+    family: Literal["squeezenext"] = Field(description="The family this compact spec expands: squeezenext.")
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="The network's name, shown in "
+                                                                                  "reports.")
+    description: Annotated[str, Field(max_length=10_000)] = Field(
+        "", description="Free text about the network (source, variant), shown by `sqnxt-sim show` and `nets`.")
+    reconstruction: bool = Field(
+        False, description="True: not a published definition (rebuilt from a paper's description); reports say so.")
+    input: InputSpec = Field(description="The network input: an image (channels, height, width) and the batch.")
+    stem: StemSpec = Field(description="The stem convolution (followed by a 3x3 max pool of stride 2).")
+    widths: list[Annotated[PositiveInt, AfterValidator(_multiple_of_4)]] = Field(
+        min_length=1, description="Output channels of each stage's blocks, one per stage; multiples of 4 (a block "
+                                  "narrows to width/4).")
+    blocks: list[PositiveInt] = Field(
+        min_length=1, description=f"Blocks in each stage, one per stage; at most {MAX_FAMILY_BLOCKS:,} in all.")
+    strides: list[PositiveInt] = Field(min_length=1, description="Stride of each stage's first block, one per stage.")
+    first_block: Literal["projection", "shared"] = Field(
+        description="The first block of each stage. projection: a 1x1 convolution of the block input is the "
+                    "shortcut; shared: a 1x1 convolution is both the block's input and its shortcut.")
+    groups: PositiveInt = Field(
+        1, description="Groups of the first 1x1 and both separable convolutions of every block (default 1); must "
+                       "divide the stem channels and every width/4.")
+    head_channels: PositiveInt = Field(128, description="Output channels of the 1x1 head convolution before the "
+                                                        "global average pool (default 128).")
+    classes: PositiveInt = Field(1000, description="Outputs of the final fully connected layer (default 1000).")
 
     @field_validator("blocks", "strides")
     @classmethod

@@ -38,10 +38,17 @@ class Strict(BaseModel):
 class LayerEntry(Strict):
     """Keys every layer of a network file has."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    inputs: list[str] | None = Field(default=None, min_length=1)
-    stage: Annotated[str, Field(max_length=200)] = ""  # a label: figures and tables print it
-    note: str = ""
+    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="The layer's name, unique in the network; 'input' is reserved for the network input.")
+    inputs: list[str] | None = Field(
+        default=None, min_length=1,
+        description="Names of the layers this one reads; the network input is 'input'. Default (null): the "
+                    "previous layer (the network input for the first).")
+    stage: Annotated[str, Field(max_length=200)] = Field(
+        "", description="A label grouping layers into stages, printed by per-stage tables and figures (default: "
+                        "none).")
+    note: str = Field("", description="Free text kept with the layer (where it came from: an ONNX node, a "
+                                      "SCALE-Sim row); no count depends on it.")
 
     @field_validator("name")
     @classmethod

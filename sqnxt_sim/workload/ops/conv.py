@@ -6,23 +6,30 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from pydantic import Field
+
 from .base import LayerEntry, OpSpec, Pair, PadPair, PositiveInt, ShapeError, as_pair, image, window
 
 
 class ConvEntry(LayerEntry):
-    op: Literal["conv"]
-    out_channels: PositiveInt
-    kernel: Pair
-    stride: Pair = 1
-    padding: PadPair = 0
-    groups: PositiveInt = 1
-    bias: bool = False  # counted in parameters, not in weights (batch norm is folded away)
+    op: Literal["conv"] = Field(description="conv: a 2-D convolution (groups, strides, padding) on the PE array.")
+    out_channels: PositiveInt = Field(description="Output channels (filters).")
+    kernel: Pair = Field(description="Kernel size: an integer (square) or [height, width].")
+    stride: Pair = Field(1, description="Stride: an integer or [height, width] (default 1).")
+    padding: PadPair = Field(0, description="Zero padding on each side: an integer or [height, width] (default 0).")
+    groups: PositiveInt = Field(1, description="Groups; must divide the input channels and out_channels (default "
+                                               "1; depthwise: groups = channels).")
+    bias: bool = Field(False, description="A bias per output channel: counted in parameters, not in weights "
+                                          "(batch norm is folded away). Default false.")
 
 
 class FcEntry(LayerEntry):
-    op: Literal["fc", "linear"]
-    out_features: PositiveInt
-    bias: bool = False
+    op: Literal["fc", "linear"] = Field(
+        description="fc: fully connected, flattens its input; linear: fully connected on the last axis (per "
+                    "token), a 1x1 convolution over the other axes.")
+    out_features: PositiveInt = Field(description="Output features.")
+    bias: bool = Field(False, description="A bias per output feature: counted in parameters, not in weights. "
+                                          "Default false.")
 
 
 def infer_conv(entry: ConvEntry, producers, names) -> dict:

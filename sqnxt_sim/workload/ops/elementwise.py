@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from pydantic import Field
+
 from .base import LayerEntry, OpSpec, ShapeError, dims_text, same_batch, same_shape_fields
 
 UNARY = ("sigmoid", "tanh", "hardsigmoid", "hardswish", "gelu", "erf", "exp", "sqrt", "reciprocal", "square", "abs")
@@ -17,16 +19,20 @@ ONNX_BINARY = {"mul": "Mul", "sub": "Sub", "div": "Div", "pow": "Pow", "max": "M
 
 
 class ReluEntry(LayerEntry):
-    op: Literal["relu"]
+    op: Literal["relu"] = Field(description="relu: fused into its producer's write-back; free.")
 
 
 class UnaryEntry(LayerEntry):
-    op: Literal[UNARY]  # type: ignore[valid-type]
+    op: Literal[UNARY] = Field(  # type: ignore[valid-type]
+        description="An element-wise function on the vector unit, per element of its one input.")
 
 
 class BinaryEntry(LayerEntry):
-    op: Literal[BINARY]  # type: ignore[valid-type]
-    constant: bool = False  # one input and a constant operand (x * 0.5, a learned scale)
+    op: Literal[BINARY] = Field(  # type: ignore[valid-type]
+        description="An element-wise operator on the vector unit: of two inputs (broadcast, numpy rules) or of "
+                    "one input and a constant.")
+    constant: bool = Field(False, description="true: one input and a constant operand (x * 0.5, a learned scale); "
+                                              "false (default): two inputs.")
 
 
 def infer_relu(entry: ReluEntry, producers, names) -> dict:

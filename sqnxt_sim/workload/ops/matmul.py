@@ -13,11 +13,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from pydantic import Field
+
 from .base import LayerEntry, OpSpec, ShapeError, dims_text, same_batch
 
 
 class MatmulEntry(LayerEntry):
-    op: Literal["matmul"]
+    op: Literal["matmul"] = Field(
+        description="matmul: the product of two activations, [..., M, K] x [..., K, N] (attention's Q K^T and A "
+                    "V), on the PE array; two inputs.")
 
 
 def infer_matmul(entry: MatmulEntry, producers, names) -> dict:

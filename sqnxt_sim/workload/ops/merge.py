@@ -6,17 +6,23 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from pydantic import Field
+
 from .base import Axis, LayerEntry, OpSpec, ShapeError, dims_text, normalize_axis, same_batch, same_shape_fields
 
 
 class AddEntry(LayerEntry):
-    op: Literal["add"]
-    constant: bool = False  # one input plus a constant operand (a bias, a position embedding, an epsilon)
+    op: Literal["add"] = Field(description="add: element-wise sum on the vector unit: a residual shortcut, "
+                                           "broadcast inputs, or one input plus a constant.")
+    constant: bool = Field(False, description="true: one input plus a constant operand (a bias, a position "
+                                              "embedding, an epsilon); false (default): at least two inputs.")
 
 
 class ConcatEntry(LayerEntry):
-    op: Literal["concat"]
-    axis: Axis = 0  # per sample: 0 is the channels of an image
+    op: Literal["concat"] = Field(description="concat: concatenation of at least two inputs along an axis (a view "
+                                              "when its parts are contiguous blocks, else a copy).")
+    axis: Axis = Field(0, description="The axis, per sample (negative: from the end); default 0, the channels of "
+                                      "an image.")
 
 
 def infer_add(entry: AddEntry, producers, names) -> dict:

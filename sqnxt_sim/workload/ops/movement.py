@@ -20,39 +20,47 @@ from .base import Axis, Dims, LayerEntry, MAX_RANK, NonNegativeInt, OpSpec, Posi
 
 
 class TransposeEntry(LayerEntry):
-    op: Literal["transpose"]
-    perm: list[Annotated[int, Field(ge=0, lt=MAX_RANK, strict=True)]] = Field(min_length=1, max_length=MAX_RANK)  # per sample
+    op: Literal["transpose"] = Field(description="transpose: permute the axes (a copy; a view when it moves only "
+                                                 "axes of size 1).")
+    perm: list[Annotated[int, Field(ge=0, lt=MAX_RANK, strict=True)]] = Field(
+        min_length=1, max_length=MAX_RANK,
+        description="The input axis of each output axis, per sample: a permutation of 0 .. rank - 1.")
 
 
 class ReshapeEntry(LayerEntry):
-    op: Literal["reshape"]
-    shape: list[int] = Field(min_length=1, max_length=MAX_RANK)  # per sample; one -1 is inferred
+    op: Literal["reshape"] = Field(description="reshape: reinterpret the shape (a view, free).")
+    shape: list[int] = Field(min_length=1, max_length=MAX_RANK,
+                             description="The new sizes per sample, positive; one -1 is inferred.")
 
 
 class SliceEntry(LayerEntry):
-    op: Literal["slice"]
-    axis: Axis
-    start: NonNegativeInt = 0
-    end: PositiveInt  # exclusive, at most the axis size
-    step: PositiveInt = 1
+    op: Literal["slice"] = Field(description="slice: a range along one axis (a view when contiguous, else a copy).")
+    axis: Axis = Field(description="The axis, per sample (negative: from the end).")
+    start: NonNegativeInt = Field(0, description="First index taken (default 0).")
+    end: PositiveInt = Field(description="End index, exclusive: after start and at most the axis size.")
+    step: PositiveInt = Field(1, description="Step between the indices taken (default 1).")
 
 
 class GatherEntry(LayerEntry):
-    op: Literal["gather"]
-    axis: Axis
-    count: PositiveInt = 1  # indices taken along the axis
-    keep_axis: bool = False  # False: one index and the axis goes (x[:, 0] of the class token)
+    op: Literal["gather"] = Field(description="gather: take indices along an axis (a copy).")
+    axis: Axis = Field(description="The axis, per sample (negative: from the end).")
+    count: PositiveInt = Field(1, description="Indices taken along the axis (default 1).")
+    keep_axis: bool = Field(False, description="true: the axis stays, with count entries; false (default): one "
+                                               "index and the axis goes (x[:, 0] of the class token).")
 
 
 class PadEntry(LayerEntry):
-    op: Literal["pad"]
-    before: list[NonNegativeInt] = Field(min_length=1, max_length=MAX_RANK)  # per sample, one per axis
-    after: list[NonNegativeInt] = Field(min_length=1, max_length=MAX_RANK)
+    op: Literal["pad"] = Field(description="pad: zeros (or a constant such as a class token) around a tensor (a "
+                                           "copy).")
+    before: list[NonNegativeInt] = Field(min_length=1, max_length=MAX_RANK,
+                                         description="Elements added before the data, per sample: one per axis.")
+    after: list[NonNegativeInt] = Field(min_length=1, max_length=MAX_RANK,
+                                        description="Elements added after the data, per sample: one per axis.")
 
 
 class ExpandEntry(LayerEntry):
-    op: Literal["expand"]
-    shape: Dims  # per sample
+    op: Literal["expand"] = Field(description="expand: broadcast to a larger shape (a copy).")
+    shape: Dims = Field(description="The target sizes per sample (numpy broadcasting from the input).")
 
 
 def _copy(dims, n, **params) -> dict:

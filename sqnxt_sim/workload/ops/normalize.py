@@ -19,14 +19,18 @@ ONNX_REDUCE = {"reduce_mean": "ReduceMean", "reduce_sum": "ReduceSum", "reduce_m
 
 
 class SoftmaxEntry(LayerEntry):
-    op: Literal["softmax", "layernorm"]
-    axis: Axis = -1  # per sample; layernorm normalizes over this axis and every later one
+    op: Literal["softmax", "layernorm"] = Field(
+        description="softmax along an axis, or layernorm over an axis and every later one, on the vector unit.")
+    axis: Axis = Field(-1, description="The axis, per sample (negative: from the end; default -1, the last); "
+                                       "layernorm normalizes over this axis and every later one.")
 
 
 class ReduceEntry(LayerEntry):
-    op: Literal[tuple(REDUCE)]  # type: ignore[valid-type]
-    axes: list[Axis] = Field(min_length=1, max_length=8)  # per sample
-    keepdims: bool = True
+    op: Literal[tuple(REDUCE)] = Field(  # type: ignore[valid-type]
+        description="A reduction (mean, sum or max) over axes, on the vector unit: one operation per element read.")
+    axes: list[Axis] = Field(min_length=1, max_length=8, description="The axes reduced, per sample (negative: from "
+                                                                     "the end), each at most once.")
+    keepdims: bool = Field(True, description="Keep the reduced axes with size 1 (default true); false drops them.")
 
 
 def infer_normalize(entry: SoftmaxEntry, producers, names) -> dict:

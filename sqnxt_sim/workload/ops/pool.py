@@ -12,12 +12,18 @@ from .base import LayerEntry, OpSpec, Pair, PadPair, ShapeError, as_pair, image,
 
 
 class PoolEntry(LayerEntry):
-    op: Literal["maxpool", "avgpool"]
-    kernel: Pair | None = None
-    stride: Pair | None = None  # defaults to the kernel
-    padding: PadPair = 0
-    ceil_mode: bool = False  # Caffe rounds pooling outputs up
-    global_: bool = Field(default=False, alias="global")
+    op: Literal["maxpool", "avgpool"] = Field(
+        description="maxpool (a compare per window element) or avgpool (an add per window element; the divide "
+                    "folds into the next layer), on the vector unit.")
+    kernel: Pair | None = Field(None, description="Window size: an integer (square) or [height, width]; required "
+                                                  "unless global.")
+    stride: Pair | None = Field(None, description="Stride: an integer or [height, width]. Default (null): the "
+                                                  "kernel.")
+    padding: PadPair = Field(0, description="Padding on each side: an integer or [height, width] (default 0).")
+    ceil_mode: bool = Field(False, description="Round the output size up, as Caffe does (default false: down).")
+    global_: bool = Field(default=False, alias="global",
+                          description="Pool the whole height and width to 1x1; then give no kernel, stride, "
+                                      "padding or ceil_mode (default false).")
 
 
 FUNCTION = {"maxpool": "max", "avgpool": "add"}

@@ -9,13 +9,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .base import Dims, LayerEntry, OpSpec, PositiveInt, same_shape_fields
+from .base import MAX_RANK, Dims, LayerEntry, OpSpec, PositiveInt, same_shape_fields
 
 
 class TensorEntry(LayerEntry):
-    op: Literal["tensor"]
-    shape: Dims = Field()  # per sample
-    batch: PositiveInt = 1
+    op: Literal["tensor"] = Field(description="tensor: a further network input that starts in DRAM; no inputs.")
+    shape: Dims = Field(description=f"The tensor's sizes per sample (1 to {MAX_RANK} axes).")
+    batch: PositiveInt = Field(1, description="Samples (default 1).")
 
     @model_validator(mode="after")
     def _no_inputs(self) -> "TensorEntry":
