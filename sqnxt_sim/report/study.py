@@ -1153,7 +1153,7 @@ def _dataflow_section(study: Study, facts: dict) -> list[str]:
     if not facts:
         return []
     flows = facts["dataflows"]
-    out = [f"## 5. Row-stationary beside os and ws", "",
+    out = ["## 5. Row-stationary beside os and ws", "",
            f"The {facts['array']} array of {facts['base_config']}, with only the dataflow changed (row-stationary is "
            "Eyeriss's dataflow, validated against the chip in docs/validation.md; its transfers cost the multicast "
            "`inter_pe` energy). Time in ms and utilization, per inference:", ""]
