@@ -43,7 +43,7 @@ MAX_GRID_CONFIGURATIONS = 10**9  # about ten days at 1,000 configurations/s; mor
 IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker: memory stays bounded
 TOTAL_COLUMNS = (
     "cycles", "time_ms", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
-    "energy_inter_pe", "energy_global_buffer", "energy_dram", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
+    "energy_inter_pe", "energy_global_buffer", "energy_dram", "energy_static", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
     "loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_array_bus", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac",
 )
 LAYER_COLUMNS = ("cycles", "utilization", "spatial_utilization", "energy", "dram_read_bytes", "dram_write_bytes")

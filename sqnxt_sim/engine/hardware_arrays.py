@@ -46,6 +46,7 @@ class HardwareArrays:
     load_drain_hops: np.ndarray  # bool: charge the hops that load or drain the array
     vector_lanes: np.ndarray  # vector-unit operations per cycle per core
     vector_costs: np.ndarray  # (configs, functions): operations per element, by hardware.vector.FUNCTION_NAMES
+    static_per_us: np.ndarray  # leakage of the chip per microsecond, in the energy unit
     fold_overlap: np.ndarray  # bool: consecutive folds overlap their fill and drain
     pack_groups: np.ndarray  # bool: groups of a grouped layer share the array side by side
 
@@ -107,6 +108,7 @@ def hardware_arrays(configs: Sequence[Hardware]) -> HardwareArrays:
         vector_lanes=column((h.vector_unit.lanes or h.pe_array.pes for h in configs), np.int64),
         vector_costs=np.array([[h.vector_unit.cost(f) for f in FUNCTION_NAMES] for h in configs], dtype=float).reshape(
             len(configs), len(FUNCTION_NAMES)),
+        static_per_us=column((c.static_per_us for c in costs), float),
         fold_overlap=column((h.fold_overlap for h in configs), bool),
         pack_groups=column((h.pack_groups for h in configs), bool),
     )

@@ -281,13 +281,13 @@ def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: Dataflow
     hop_cost = hw.multicast if preset.interconnect == "multicast" else hw.inter_pe
     # A vector operation costs one MAC's energy (hardware/vector.py).
     energy = energy_by_level(hw, hop_cost, table.macs + table.vector_ops(hw.vector_costs), cost.counts["register_file"],
-                             cost.counts["inter_pe"], gb, dram)
+                             cost.counts["inter_pe"], gb, dram, cycles)
     total = 0
     for level in LEVELS:
         level_sum = sum(energy[level].values())
         out[f"energy_{level}"] = level_sum
         total = total + level_sum
-        if level != "mac":
+        if level not in ("mac", "static"):
             for operand, value in energy[level].items():
                 out[f"energy_{level}_{operand}"] = value
     out["energy"] = total

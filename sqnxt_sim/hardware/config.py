@@ -9,15 +9,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 
 from ..engine import dataflows
 from ..errors import InputError, describe_pydantic_error
 from ..yamlfile import check_plain_data, read_yaml_mapping
+from . import sram
 from .vector import VectorUnit
 
 # Default systolic hop cost, MAC-normalized: see docs/model.md, "Energy", for the source.
 INTER_PE_HOP = 0.1
+GLOBAL_BUFFER = 6.0  # default buffer access, MAC-normalized: Eyeriss ISCA 2016, Table IV
 MAX_PES = 1 << 22  # PEs on the whole chip (rows x cols x cores); 256 x 256 is 65,536
 
 
@@ -136,6 +139,22 @@ class Memory(_Strict):
         return {op: max(words * share // total, 1) for op, share in SCRATCHPAD_SHARES.items()}
 
 
+class CapacityPoint(_Strict):
+    """One point of a buffer's energy-per-access curve."""
+
+    kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = Field(
+        description="Buffer capacity in KiB.")
+    energy: Annotated[float, Field(gt=0, le=1e9, allow_inf_nan=False), Number] = Field(
+        description="Energy of one word access at that capacity, in the config's unit.")
+
+
+class StaticPower(_Strict):
+    """Leakage power, in the config's energy unit per microsecond (pJ/us = uW)."""
+
+    per_pe: Cost = Field(description="Leakage of one PE (its MAC and register file), per microsecond.")
+    per_buffer_kib: Cost = Field(description="Leakage of one KiB of global buffer, per microsecond.")
+
+
 class Energy(_Strict):
     """Energy per access of one word at each level, normalized to a MAC (Eyeriss, ISCA 2016,
     Table IV) unless ``unit`` is pJ, and the conventions that decide what counts as an access.
@@ -153,8 +172,9 @@ class Energy(_Strict):
     inter_pe_hop: Cost = Field(INTER_PE_HOP, description="Energy of one systolic neighbour hop (wire + pipeline "
                                                          "register), per word and PE-to-PE link (default 0.1; "
                                                          "derivation in docs/model.md, \"Energy\").")
-    global_buffer: Cost = Field(6.0, description="Energy of one global-buffer access, per word (default 6: Eyeriss "
-                                                 "Table IV, 100-500 kB).")
+    global_buffer: Cost | None = Field(
+        None, description=f"Energy of one global-buffer access, per word (default {GLOBAL_BUFFER:g}: Eyeriss Table IV, "
+                          f"100-500 kB, unless global_buffer_by_capacity prices it by capacity).")
     dram: Cost = Field(200.0, description="Energy of one DRAM access, per word (default 200: Eyeriss Table IV).")
     register_file_accesses: Literal["on_change", "per_mac"] = Field(
         "on_change", description="What counts as a register-file access. on_change (default): each time a value is "
@@ -162,6 +182,40 @@ class Energy(_Strict):
                                  "MAC); per_mac: every operand read at every MAC (Eyeriss's count).")
     load_drain_hops: bool = Field(True, description="Charge the hops that load ws/is stationary operands down the "
                                                     "rows and drain os outputs (default true).")
+    # Opt-in: off in every shipped preset, so their numbers do not move (docs/model.md, "Energy").
+    global_buffer_by_capacity: Annotated[tuple[CapacityPoint, ...], Field(min_length=2)] | Literal[sram.BUILT_IN] | None = Field(
+        None, description=f"The global buffer's energy per word access as a function of its capacity "
+                          f"(memory.global_buffer_kib), interpolated log-log between points and extended along the "
+                          f"end segments; replaces global_buffer. '{sram.BUILT_IN}': CACTI 7 at 65 nm "
+                          f"(benchmarks/cacti_buffer_table.py), in the config's unit; or a list of {{kib, energy}} "
+                          f"points. Default (null): global_buffer, whatever the capacity.")
+    static_power: StaticPower | Literal[sram.BUILT_IN] | None = Field(
+        None, description=f"Leakage charged over the run time, in the config's energy unit per microsecond (pJ/us = "
+                          f"uW): per PE and per KiB of global buffer. '{sram.BUILT_IN}': CACTI 7 at 65 nm (a PE's "
+                          f"register file and the buffer's SRAM; the MAC's leakage is not included). Default (null): "
+                          f"no static energy.")
+
+    @field_validator("global_buffer_by_capacity", "static_power", mode="before")
+    @classmethod
+    def _known_table(cls, value):
+        if isinstance(value, str) and value != sram.BUILT_IN:
+            raise ValueError(f"unknown table {value!r}: the built-in one is {sram.BUILT_IN!r}, or give the numbers")
+        return value
+
+    @field_validator("global_buffer_by_capacity")
+    @classmethod
+    def _increasing(cls, points):
+        if isinstance(points, tuple):
+            kib = [p.kib for p in points]
+            if any(b <= a for a, b in zip(kib, kib[1:])):
+                raise ValueError("capacities (kib) must increase from point to point")
+        return points
+
+    @model_validator(mode="after")
+    def _one_buffer_cost(self) -> "Energy":
+        if self.global_buffer_by_capacity is not None and self.global_buffer is not None:
+            raise ValueError("give global_buffer or global_buffer_by_capacity, not both")
+        return self
 
 
 class Hardware(_Strict):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Energy, Hardware
+from . import sram
+from .config import GLOBAL_BUFFER, Energy, Hardware
 
 # The conventions of sqnxt-sim before the sourced defaults: every systolic hop at the
 # Eyeriss multicast-network cost, an RF read per operand per MAC, no load or drain hops.
@@ -42,12 +43,20 @@ class AccessCosts:
     rf_per_mac: bool  # register_file_accesses: per_mac
     load_drain_hops: bool
     unit: EnergyUnit
+    static_per_us: float = 0.0  # leakage of the whole chip per microsecond (0: not charged)
 
 
 def access_costs(hardware: Hardware) -> AccessCosts:
     e: Energy = hardware.energy
+    picojoules = e.unit == "pJ"
+    kib = hardware.memory.global_buffer_kib
+    if e.global_buffer_by_capacity is not None:
+        buffer = sram.buffer_energy(e.global_buffer_by_capacity, kib, picojoules, hardware.word_bits)
+    else:
+        buffer = GLOBAL_BUFFER if e.global_buffer is None else e.global_buffer
     return AccessCosts(
         mac=e.mac, register_file=e.register_file, inter_pe_hop=e.inter_pe_hop, multicast=e.inter_pe,
-        global_buffer=e.global_buffer, dram=e.dram, rf_per_mac=e.register_file_accesses == "per_mac",
-        load_drain_hops=e.load_drain_hops, unit=EnergyUnit(e.unit == "pJ", hardware.word_bits),
+        global_buffer=buffer, dram=e.dram, rf_per_mac=e.register_file_accesses == "per_mac",
+        load_drain_hops=e.load_drain_hops, unit=EnergyUnit(picojoules, hardware.word_bits),
+        static_per_us=sram.static_per_us(e.static_power, hardware.pes, kib, picojoules),
     )

@@ -12,7 +12,7 @@ from ..hardware.energy import EnergyUnit
 
 # The energy levels, in the order of engine.energy.LEVELS.
 LEVEL_LABELS = {"mac": "MAC", "register_file": "register file", "inter_pe": "inter-PE",
-                "global_buffer": "global buffer", "dram": "DRAM"}
+                "global_buffer": "global buffer", "dram": "DRAM", "static": "static (leakage)"}
 # Where a layer's idle PE-cycles went (engine.results.LOSS_COLUMNS); the README's vocabulary.
 LOSS_LABELS = {
     "loss_small_dims": "small dimensions", "loss_fold_remainder": "fold remainders", "loss_fill_drain": "fill/drain",

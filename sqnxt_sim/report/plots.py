@@ -31,6 +31,7 @@ LEVEL_COLORS = {
     "inter_pe": "#ff7f0e",
     "global_buffer": "#9467bd",
     "dram": "#8c564b",
+    "static": "#393b79",
 }
 STALL_COLOR = "#222222"
 # Stage colours: tab10 without its brown and greys (kept for DRAM, stalls, non-MAC layers);

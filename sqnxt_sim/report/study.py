@@ -19,7 +19,7 @@ from .. import __version__
 from ..engine import dataflows
 from ..engine.results import LOSS_COLUMNS, Results, plain
 from ..hardware.config import Hardware
-from ..hardware.energy import LEGACY_CONVENTIONS
+from ..hardware.energy import LEGACY_CONVENTIONS, access_costs
 from ..hardware.load import resolve_hardware, shipped_configs
 from .compare import Comparison, compare, comparison_rows, slug
 from .export import json_text, rows_csv
@@ -744,7 +744,7 @@ def config_rows(study: Study) -> list[dict]:
             "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
             "energy_unit": hw.energy.unit, "energy_mac": hw.energy.mac, "energy_register_file": hw.energy.register_file,
             "energy_inter_pe_hop": hw.energy.inter_pe_hop, "energy_inter_pe_multicast": hw.energy.inter_pe,
-            "interconnects": " ".join(_interconnects(hw)), "energy_global_buffer": hw.energy.global_buffer,
+            "interconnects": " ".join(_interconnects(hw)), "energy_global_buffer": access_costs(hw).global_buffer,
             "energy_dram": hw.energy.dram, "register_file_accesses": hw.energy.register_file_accesses,
             "load_drain_hops": hw.energy.load_drain_hops,
         })
@@ -792,7 +792,7 @@ def _energy_table(hw: Hardware) -> tuple:
     e = hw.energy
     hop = "hop" in _interconnects(hw)
     return (e.unit, e.mac, e.register_file, e.inter_pe_hop if hop else None,
-            e.inter_pe if "multicast" in _interconnects(hw) else None, e.global_buffer, e.dram,
+            e.inter_pe if "multicast" in _interconnects(hw) else None, access_costs(hw).global_buffer, e.dram,
             e.register_file_accesses, e.load_drain_hops if hop else None)
 
 

@@ -94,6 +94,7 @@ def totals_text(results: Results) -> str:
         f"weighted by MACs); lost to (shares of all PE-cycles, so weighted by cycles): {lost or 'nothing'}",
         f"energy    {_energy_text(t['energy'], results)}; by level: " + ", ".join(
             f"{label} {t['energy_' + level] / t['energy']:.1%}" for level, label in LEVEL_LABELS.items()
+            if level != "static" or t["energy_static"]  # leakage only where the config charges it
         ) if t["energy"] else "energy    0",
         f"DRAM      {t['dram_read_bytes'] / 1e6:.3f} MB read, {t['dram_write_bytes'] / 1e6:.3f} MB written",
     ]

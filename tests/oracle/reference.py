@@ -651,7 +651,8 @@ def _energy(hw: Hardware, macs_ops: int, rf: dict, inter: dict, gb_read: dict, g
         # The systolic presets move data by neighbour hops only: each hop costs inter_pe_hop;
         # rs's array deliveries cost inter_pe (the caller passes it).
         "inter_pe": (inter, e.inter_pe_hop if inter_cost is None else inter_cost),
-        "global_buffer": ({op: gb_read[op] + gb_write[op] for op in OPERANDS}, e.global_buffer),
+        "global_buffer": ({op: gb_read[op] + gb_write[op] for op in OPERANDS},
+                          6.0 if e.global_buffer is None else e.global_buffer),  # Eyeriss Table IV default
         "dram": (dram_words, e.dram),
     }
     for level, (counts, cost) in per_level.items():

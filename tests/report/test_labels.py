@@ -151,8 +151,12 @@ def test_picojoule_configs_are_labelled_pj():
 def test_one_wording_for_levels_and_losses(figure_texts):
     results = simulate(network_from_dict(TINY), resolve_hardware("squeezelerator"))
     totals = totals_text(results)
-    for label in LEVEL_LABELS.values():
-        assert f"{label} " in totals.split("by level:")[1]
+    for level, label in LEVEL_LABELS.items():
+        # Leakage is named only where the config charges it (energy.static_power).
+        assert (f"{label} " in totals.split("by level:")[1]) == (level != "static"), label
+    leaky = resolve_hardware("squeezelerator").model_copy(
+        update={"energy": resolve_hardware("squeezelerator").energy.model_copy(update={"static_power": "cacti_65nm"})})
+    assert "static (leakage) " in totals_text(simulate(network_from_dict(TINY), leaky))
     plots.run_figures(results)
     utilization, cycles_energy, stages = figure_texts.figures
     assert {f"lost: {LOSS_LABELS[c]}" for c in ("loss_fill_drain", "loss_non_mac")} <= set(utilization)
