@@ -370,6 +370,35 @@ def schema(kind: str) -> None:
     click.echo(json_schema_text(kind), nl=False)
 
 
+@main.command()
+@click.argument("column", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="How to print the whole glossary (markdown: docs/columns.md); a COLUMN is explained as text.")
+@friendly_errors
+def columns(column: str | None, fmt: str) -> None:
+    """Explain the columns of the run, compare and sweep outputs: unit, meaning, where each appears.
+
+    COLUMN (optional) is a CSV header or JSON key to explain alone.
+
+    \b
+    Examples:
+      sqnxt-sim columns
+      sqnxt-sim columns loss_fill_drain
+      sqnxt-sim columns energy_dram_macnorm
+      sqnxt-sim columns --format markdown > docs/columns.md
+    """
+    from .report.columns import column_text, find, glossary_markdown, glossary_text
+
+    if column is None:
+        click.echo(glossary_markdown() if fmt == "markdown" else glossary_text(), nl=False)
+        return
+    found = find(column)
+    if not found:
+        raise InputError("COLUMN", None, f"{column!r} is no column of the run, compare or sweep outputs "
+                                         "(`sqnxt-sim columns` lists them)")
+    click.echo("\n".join(column_text(definition) for definition in found))
+
+
 @contextlib.contextmanager
 def _terminate_as_interrupt():
     """SIGTERM and SIGHUP stop a sweep as Ctrl-C does: the finished rows are kept in valid
