@@ -55,8 +55,8 @@ class InputSpec(_Strict):
 LayerEntry = LayerEntryUnion
 
 
-class NetworkFile(_Strict):
-    """A network as an explicit layer list."""
+class _NetworkHeader(_Strict):
+    """What every network file says about itself."""
 
     name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="The network's name, shown in "
                                                                                   "reports.")
@@ -64,6 +64,11 @@ class NetworkFile(_Strict):
         "", description="Free text about the network (source, variant), shown by `sqnxt-sim show` and `nets`.")
     reconstruction: bool = Field(
         False, description="True: not a published definition (rebuilt from a paper's description); reports say so.")
+
+
+class NetworkFile(_NetworkHeader):
+    """A network as an explicit layer list."""
+
     input: InputSpec = Field(description="The network input: an image (channels, height, width) or a tensor "
                                          "(shape), and the batch.")
     layers: list[LayerEntry] = Field(
@@ -86,16 +91,10 @@ def _multiple_of_4(width: int) -> int:
     return width
 
 
-class SqueezeNextFamily(_Strict):
+class SqueezeNextFamily(_NetworkHeader):
     """Compact SqueezeNext description (see ../shared/reference/squeezenext.md)."""
 
     family: Literal["squeezenext"] = Field(description="The family this compact spec expands: squeezenext.")
-    name: Annotated[str, Field(min_length=1, max_length=200)] = Field(description="The network's name, shown in "
-                                                                                  "reports.")
-    description: Annotated[str, Field(max_length=10_000)] = Field(
-        "", description="Free text about the network (source, variant), shown by `sqnxt-sim show` and `nets`.")
-    reconstruction: bool = Field(
-        False, description="True: not a published definition (rebuilt from a paper's description); reports say so.")
     input: InputSpec = Field(description="The network input: an image (channels, height, width) and the batch.")
     stem: StemSpec = Field(description="The stem convolution (followed by a 3x3 max pool of stride 2).")
     widths: list[Annotated[PositiveInt, AfterValidator(_multiple_of_4)]] = Field(
