@@ -252,6 +252,19 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
     click.echo(f"wrote     {out / 'report.md'} with {figures} figures, {tables} CSV tables and findings.json")
 
 
+def _most_varied_key(grid) -> str | None:
+    """The grid column with the most distinct values (ties: the first)."""
+    from .sweep import TIED
+
+    counts: dict[str, set] = {}
+    for key, values in zip(grid.keys, grid.values):
+        for value in values:
+            for column, v in (value.items() if key == TIED else [(key, value)]):
+                counts.setdefault(column, set()).add(repr(v))
+    columns = [c for c in grid.columns if c in counts]
+    return max(columns, key=lambda c: len(counts[c])) if columns else None
+
+
 @main.command()
 @click.option("--net", "nets_", multiple=True, required=True, help="Network to sweep (repeat for several).")
 @click.option("--hw", "hw", default="32pe_os", show_default=True, help="Base hardware config the grid modifies.")
@@ -268,9 +281,11 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
               help="Configurations per engine call (bounds memory; capped so that configurations x layers "
                    "stays within 500,000).")
 @batch_option
+@click.option("--color-by", "color_by", default=None,
+              help="Grid key whose value colours pareto.png's points (default: the key with the most values).")
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
-          scheduler: str | None, chunk: int, batch: int | None) -> None:
+          scheduler: str | None, chunk: int, batch: int | None, color_by: str | None) -> None:
     """Design-space sweep: networks x every combination of a grid of hardware values.
 
     \b
@@ -298,6 +313,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     base = resolve_hardware(hw)
     grid = load_grid(grid_path)
     validate_grid(base, grid)
+    if color_by is not None and color_by not in grid.columns:
+        raise InputError("--color-by", None, f"{color_by!r} is not a key of the grid; it sets {', '.join(grid.columns)}")
     if per_layer and out is None:
         raise InputError("--per-layer", None, "needs --out DIR (per-layer rows go to sweep_layers.csv)")
     directory = out  # created by write_sweep with the first finished rows
@@ -322,7 +339,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
                     last_line, next_share = now, (int(done / grid.size * 10) + 1) / 10
 
         summary = write_sweep(directory, advancing(), grid.size, energy_unit_label(access_costs(base).unit), title,
-                              per_layer, energy_suffix=access_costs(base).unit.column_suffix)
+                              per_layer, energy_suffix=access_costs(base).unit.column_suffix,
+                              color_key=color_by or _most_varied_key(grid))
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")

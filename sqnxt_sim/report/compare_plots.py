@@ -154,7 +154,10 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
     categorical = len(merged) <= MAX_STAGE_LEGEND
     colors = stage_colors(merged) if categorical else None
     height = max(2.6, 0.42 * len(nets) + 1.3)
-    fig, axes = plt.subplots(len(hws), 2, figsize=(13, height * len(hws) + 1.2), squeeze=False)
+    # Panels of one column share their axis and its scale, so equal lengths are equal values across configs.
+    fig, axes = plt.subplots(len(hws), 2, figsize=(13, height * len(hws) + 1.2), squeeze=False, sharex="col")
+    scales = {key: scale_for([res.totals[key] for hw in hws for res in comparison.on(hw.name)], unit)
+              for key, unit in (("cycles", "clock cycles"), ("energy", energy_unit(comparison.on(hws[0].name)[0])))}
     y = np.arange(len(nets))[::-1]  # the reference on top
     labels = list(comparison.labels)
     if comparison.per_run == "per batch":  # the batches differ: name each network's
@@ -165,7 +168,7 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
         for col, (key, unit) in enumerate((("cycles", "clock cycles"), ("energy", energy_unit(results[0])))):
             ax = axes[row][col]
             totals = [sum(r[key] for r in stages.values()) for stages in per_net]
-            factor, scaled_unit = scale_for(totals, unit)
+            factor, scaled_unit = scales[key]
             left = np.zeros(len(nets))
             for label in merged:
                 values = np.array([stages[label][key] if label in stages else 0.0 for stages in per_net]) / factor

@@ -29,14 +29,15 @@ LEVEL_COLORS = {
     "mac": "#1f77b4",
     "register_file": "#aec7e8",
     "inter_pe": "#ff7f0e",
-    "global_buffer": "#9467bd",
-    "dram": "#8c564b",
+    "global_buffer": "#9c9ede",
+    "dram": "#7f3b08",
     "static": "#393b79",
 }
 STALL_COLOR = "#222222"
-# Stage colours: tab10 without its brown and greys (kept for DRAM, stalls, non-MAC layers);
-# more stages than that get evenly spaced hues in two lightnesses, so no two stages share one.
-STAGE_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#e377c2", "#17becf", "#bcbd22")
+# Stage colours: greens, ochres, reds and purples of tab20b, a set that shares no colour with the
+# losses or the energy levels above, so a stage never reads as a loss; more stages than that get
+# evenly spaced hues in two lightnesses, so no two stages share one.
+STAGE_PALETTE = ("#637939", "#e7ba52", "#843c39", "#ce6dbd", "#b5cf6b", "#8c6d31", "#d6616b", "#7b4173")
 # Layers get their own tick label when there are at most this many; else ticks name stages.
 MAX_NAMED_LAYERS = 48
 # Stages get ticks, separators and bars of their own up to this many; beyond, the layer axis
@@ -114,6 +115,34 @@ def bars(ax, x, heights, bottoms=None, color="C0", width: float = 0.85, label: s
     return collection
 
 
+def layer_extents(cycles) -> tuple[np.ndarray, np.ndarray]:
+    """Bar centres and widths along a cycles axis: each layer as wide as its cycles, in
+    execution order, so a bar's area is its share of the network's PE-cycles."""
+    widths = np.asarray(cycles, dtype=float)
+    edges = np.concatenate([[0.0], np.cumsum(widths)])
+    return edges[:-1] + widths / 2, widths
+
+
+def cycles_axis(ax, stages: list[str], cycles, stage_text: bool = False) -> None:
+    """Stage separators and stage-name ticks on an axis whose x is cumulative cycles."""
+    from matplotlib.transforms import blended_transform_factory
+
+    edges = np.concatenate([[0.0], np.cumsum(np.asarray(cycles, dtype=float))])
+    spans = stage_spans(stages)
+    ax.set_xlim(0, max(edges[-1], 1))
+    if len(spans) > MAX_NAMED_STAGES:
+        return
+    for _, first, _ in spans[1:]:
+        ax.axvline(edges[first], color="0.35", linewidth=0.7, linestyle=":")
+    centres = [(edges[first] + edges[last + 1]) / 2 for _, first, last in spans]
+    wide = [edges[last + 1] - edges[first] >= 0.02 * edges[-1] for _, first, last in spans]
+    if stage_text:
+        transform = blended_transform_factory(ax.transData, ax.transAxes)
+        for (label, _, _), centre, show in zip(spans, centres, wide):
+            if show:
+                ax.text(centre, 1.01, label, transform=transform, ha="center", va="bottom", fontsize=7, color="0.25")
+
+
 def stage_spans(stages: list[str]) -> list[tuple[str, int, int]]:
     """Consecutive runs of one stage label: (label, first index, last index)."""
     spans: list[tuple[str, int, int]] = []
@@ -184,38 +213,40 @@ def utilization_png(results: Results) -> bytes:
     """Top: utilization per layer, coloured by stage. Bottom: where each layer's PE-cycles went."""
     plt = pyplot()
     stages = list(results.layers["stage"])
-    names = list(results.layers["name"])
     util = np.asarray(results.layers["utilization"], dtype=float)
-    x = np.arange(len(util))
+    cycles = np.asarray(results.layers["cycles"], dtype=float)
+    x, widths = layer_extents(cycles)
     colors_by_stage = stage_colors(list(dict.fromkeys(stages)))
-    named = len(names) <= MAX_NAMED_LAYERS
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(x) * 0.09), 8.5 if named else 8), sharex=True,
-                                      gridspec_kw={"height_ratios": [1, 1.2]})
-    bars(top, x, util, color=[colors_by_stage[s] for s in stages])
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 8.5), sharex=True, gridspec_kw={"height_ratios": [1, 1.2]})
+    bars(top, x, util, color=[colors_by_stage[s] for s in stages], width=widths)
     total = results.totals["utilization"]
     top.axhline(total, color="black", linewidth=1, linestyle="--", label=f"whole network: {total:.3f}")
     top.set_ylabel("utilization\n(MACs / (cycles x PEs))")
     top.set_ylim(0, 1.05)
-    top.legend(loc="upper left", fontsize=8, framealpha=0.9)
-    top.set_title(_title(results, "per-layer utilization and where the idle PE-cycles went"), fontsize=11,
-                  pad=16 if named else 6)
+    from matplotlib.patches import Patch
 
-    bars(bottom, x, util, color=USEFUL_COLOR, label="useful MACs (= utilization)")
+    stage_handles = [Patch(color=c, label=s) for s, c in colors_by_stage.items()][:12]
+    top.legend(handles=[top.get_legend_handles_labels()[0][0]] + stage_handles, loc="upper left",
+               bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False, title="bar colour = stage", title_fontsize=7)
+    top.set_title(_title(results, "per-layer utilization and where the idle PE-cycles went"), fontsize=11, pad=16)
+
+    bars(bottom, x, util, color=USEFUL_COLOR, label="useful MACs (= utilization)", width=widths)
     base = util.copy()
     for column in LOSS_COLUMNS:
         share = np.asarray(results.layers[column], dtype=float)
         if share.sum() <= 0:
             continue
-        bars(bottom, x, share, bottoms=base, color=LOSS_COLORS[column], label=f"lost: {LOSS_LABELS[column]}")
+        bars(bottom, x, share, bottoms=base, color=LOSS_COLORS[column], label=f"lost: {LOSS_LABELS[column]}",
+             width=widths)
         base += share
     bottom.set_ylabel("share of the layer's PE-cycles")
     bottom.set_ylim(0, 1.02)
-    handles, labels = bottom.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    bottom.set_xlabel("layers in execution order" + ("" if named else ", grouped by stage"))
-    layer_axis(top, names, stages, tick_labels=False, stage_text=True)
-    layer_axis(bottom, names, stages)
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    bottom.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7, frameon=False)
+    bottom.set_xlabel("cycles, layers in execution order: each bar is as wide as its layer's cycles, so its area "
+                      "is PE-cycles")
+    cycles_axis(top, stages, cycles, stage_text=True)
+    cycles_axis(bottom, stages, cycles)
+    fig.tight_layout()
     not_modelled_note(fig, [results.network])
     return png_bytes(fig)
 
@@ -232,7 +263,7 @@ def cycles_energy_png(results: Results) -> bytes:
     stall = np.asarray(results.layers["stall_cycles"], dtype=float)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(max(10, len(x) * 0.09), 8.5 if named else 8), sharex=True)
 
-    factor, unit = scale_for(compute + stall, "clock cycles")
+    factor, unit = 1.0, "clock cycles"
     bars(top, x, compute / factor, color=[colors_by_stage[s] for s in stages])
     from matplotlib.patches import Patch
 
@@ -241,8 +272,9 @@ def cycles_energy_png(results: Results) -> bytes:
         bars(top, x, stall / factor, bottoms=compute / factor, color=STALL_COLOR)
         handles.append(Patch(color=STALL_COLOR, label="memory stall (waiting for DRAM)"))
     t = results.totals
-    top.set_ylabel(f"cycles ({unit})")
-    top.set_ylim(0, None)
+    top.set_ylabel(f"{unit} (log scale)")
+    top.set_yscale("log")
+    top.set_ylim(0.8, max(float((compute + stall).max(initial=1)) * 3, 10))
     top.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.9,
                title=f"network: {t['cycles']:,} cycles = {time_text(t['time_ms'])}", title_fontsize=8)
     top.set_title(_title(results, "cycles and energy per layer"), fontsize=11, pad=16 if named else 6)

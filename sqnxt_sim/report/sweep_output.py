@@ -64,9 +64,10 @@ class ParetoTracker:
     """Running Pareto front (time vs energy) per network, plus a bounded sample to plot."""
 
     fronts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    sample: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    sample: dict[str, list[tuple[float, float, Any]]] = field(default_factory=dict)  # time, energy, colour value
     seen: dict[str, int] = field(default_factory=dict)
     largest_batch: int = 1
+    color_key: str | None = None  # the grid key whose value colours the sampled points
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
 
     def add(self, rows: list[dict[str, Any]]) -> None:
@@ -82,12 +83,13 @@ class ParetoTracker:
             points = self.sample.setdefault(network, [])
             for r in group:  # reservoir sampling keeps the plot's memory bounded
                 self.seen[network] = seen = self.seen.get(network, 0) + 1
+                point = (r["time_ms"], r["energy"], r.get(self.color_key) if self.color_key else None)
                 if len(points) < SAMPLE_POINTS:
-                    points.append((r["time_ms"], r["energy"]))
+                    points.append(point)
                 else:
                     slot = int(self.rng.integers(0, seen))
                     if slot < SAMPLE_POINTS:
-                        points[slot] = (r["time_ms"], r["energy"])
+                        points[slot] = point
 
 
 @dataclass
@@ -100,13 +102,14 @@ class SweepSummary:
 
 
 def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: int, energy_unit: str,
-                title: str, per_layer: bool, energy_suffix: str = "") -> SweepSummary:
+                title: str, per_layer: bool, energy_suffix: str = "", color_key: str | None = None) -> SweepSummary:
     """Consume chunk results; stream CSVs into ``directory`` (if given); track the front.
 
     The directory is created with the first finished rows: a sweep that fails or is stopped
-    before any leaves nothing behind. ``energy_suffix`` puts the unit in energy headers.
+    before any leaves nothing behind. ``energy_suffix`` puts the unit in energy headers;
+    ``color_key`` names the grid key whose value colours pareto.png's points.
     """
-    tracker = ParetoTracker()
+    tracker = ParetoTracker(color_key=color_key)
     streams: dict[str, CsvStream] = {}
     names = ["sweep.csv"] + (["sweep_layers.csv"] if per_layer else [])
     if directory is not None:  # before any work: a name taken by a folder would fail only at the end
@@ -166,29 +169,72 @@ def _csv_text(rows: list[dict[str, Any]], header=str) -> str:
     return buffer.getvalue()
 
 
+MAX_FRONT_LABELS = 12  # front points labelled with their config number, evenly chosen
+
+
 def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
+    """Every sampled configuration coloured by ``tracker.color_key`` (a colour bar for numbers,
+    a legend otherwise), each network's front as a line with its points labelled by config."""
+    import textwrap
+
     from .plots import pyplot
 
     plt = pyplot()
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.lines import Line2D
 
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    cmap = plt.get_cmap("tab10")
+    fig, ax = plt.subplots(figsize=(9, 6))
+    key = tracker.color_key
+    values = [p[2] for points in tracker.sample.values() for p in points]
+    numeric = bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    markers = ("o", "s", "^", "D", "v", "P")
+    handles = []
+    categories = sorted({str(v) for v in values}) if key and not numeric else []
+    cmap = plt.get_cmap("viridis")
+    norm = None
+    if key and numeric:
+        low, high = min(values), max(values)
+        norm = LogNorm(low, high) if low > 0 and high / low > 10 else Normalize(low, high if high > low else low + 1)
     for index, network in enumerate(tracker.fronts):
-        color = cmap(index % 10)
-        points = np.array(tracker.sample.get(network, []))
-        if len(points):
-            ax.scatter(points[:, 0], points[:, 1], s=6, alpha=0.25, color=color, linewidths=0)
+        marker = markers[index % len(markers)]
+        points = tracker.sample.get(network, [])
+        if points:
+            t = [p[0] for p in points]
+            e = [p[1] for p in points]
+            if key and numeric:
+                scatter = ax.scatter(t, e, s=10, c=[p[2] for p in points], cmap=cmap, norm=norm, marker=marker,
+                                     alpha=0.6, linewidths=0)
+            elif key:
+                tab = plt.get_cmap("tab10")
+                colors = [tab(categories.index(str(p[2])) % 10) for p in points]
+                ax.scatter(t, e, s=10, c=colors, marker=marker, alpha=0.6, linewidths=0)
+            else:
+                ax.scatter(t, e, s=10, color="0.5", marker=marker, alpha=0.5, linewidths=0)
         front = tracker.fronts[network]
-        ax.plot([r["time_ms"] for r in front], [r["energy"] for r in front], "o-", color=color, markersize=4,
-                label=f"{network}: Pareto front ({len(front)} configs)")
+        ax.plot([r["time_ms"] for r in front], [r["energy"] for r in front], "-", color="black", linewidth=1.2,
+                marker=marker, markersize=5, markerfacecolor="white", zorder=3)
+        handles.append(Line2D([0], [0], color="black", marker=marker, markerfacecolor="white",
+                              label=f"{network}: Pareto front ({len(front)} configs)"))
+        step = max(1, -(-len(front) // MAX_FRONT_LABELS))
+        for r in front[::step]:
+            ax.annotate(str(r["config"]), (r["time_ms"], r["energy"]), xytext=(4, 4), textcoords="offset points",
+                        fontsize=7, zorder=4)
+    if key and numeric and values:
+        bar = fig.colorbar(scatter, ax=ax, pad=0.02)
+        bar.set_label(key)
+    elif categories:
+        tab = plt.get_cmap("tab10")
+        handles += [Line2D([0], [0], linestyle="none", marker="o", color=tab(i % 10), label=f"{key} = {c}")
+                    for i, c in enumerate(categories[:10])]
     ax.set_xscale("log")
     ax.set_yscale("log")
     per = "per inference" if tracker.largest_batch == 1 else "per batch (see the batch column)"
     ax.set_xlabel(f"time {per} (ms, log scale)")
-    ax.set_ylabel(f"energy {per} ({energy_unit}, log scale)")
-    ax.set_title(title)
+    ax.set_ylabel("\n".join(textwrap.wrap(f"energy {per} ({energy_unit}, log scale)", 50)))
+    ax.set_title("\n".join(textwrap.wrap(title, 80)) + "\nfront points labelled with their config number"
+                 + (f"; colour: {key}" if key else ""), fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(handles=handles, fontsize=7, loc="best", framealpha=0.9)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
