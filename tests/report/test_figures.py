@@ -1,6 +1,5 @@
 """Figure geometry and colours (no pixel comparisons)."""
 
-import numpy as np
 import pytest
 
 from sqnxt_sim import simulate
