@@ -573,7 +573,7 @@ def variants_text(study: Study, facts: dict) -> str:
         for config in not_v5:
             by_variant.setdefault(fastest[config], []).append(config)
         text += "v5 is not the fastest variant on every config: " + "; ".join(
-            f"{variant}{_recon(study, variant)} is faster on {_and_list(configs)} ("
+            f"{variant}{' (a reconstruction)' if _recon(study, variant) else ''} is faster on {_and_list(configs)} ("
             f"{study.result(configs[0], variant).totals['time_ms']:.3f} ms against v5's "
             f"{study.result(configs[0], 'sqnxt23_v5').totals['time_ms']:.3f} ms on {configs[0]})"
             for variant, configs in by_variant.items()) + "."
