@@ -252,19 +252,6 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
     click.echo(f"wrote     {out / 'report.md'} with {figures} figures, {tables} CSV tables and findings.json")
 
 
-def _most_varied_key(grid) -> str | None:
-    """The grid column with the most distinct values (ties: the first)."""
-    from .sweep import TIED
-
-    counts: dict[str, set] = {}
-    for key, values in zip(grid.keys, grid.values):
-        for value in values:
-            for column, v in (value.items() if key == TIED else [(key, value)]):
-                counts.setdefault(column, set()).add(repr(v))
-    columns = [c for c in grid.columns if c in counts]
-    return max(columns, key=lambda c: len(counts[c])) if columns else None
-
-
 @main.command()
 @click.option("--net", "nets_", multiple=True, required=True, help="Network to sweep (repeat for several).")
 @click.option("--hw", "hw", default="32pe_os", show_default=True, help="Base hardware config the grid modifies.")
@@ -340,7 +327,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
 
         summary = write_sweep(directory, advancing(), grid.size, energy_unit_label(access_costs(base).unit), title,
                               per_layer, energy_suffix=access_costs(base).unit.column_suffix,
-                              color_key=color_by or _most_varied_key(grid))
+                              color_key=color_by or grid.most_varied_column())
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")

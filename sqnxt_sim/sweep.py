@@ -72,6 +72,15 @@ class Grid:
             out.extend(options[0] if key == TIED else [key])
         return tuple(out)
 
+    def most_varied_column(self) -> str | None:
+        """The column with the most distinct values (ties: the first), e.g. to colour a plot by."""
+        counts: dict[str, set[str]] = {}
+        for key, options in zip(self.keys, self.values):
+            for option in options:
+                for column, value in (option.items() if key == TIED else [(key, option)]):
+                    counts.setdefault(column, set()).add(repr(value))
+        return max(self.columns, key=lambda column: len(counts[column])) if self.columns else None
+
     def combination(self, index: int) -> dict[str, Any]:
         """The index-th combination in row-major order (the last key varies fastest), as
         dotted key -> value."""

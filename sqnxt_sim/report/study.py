@@ -145,10 +145,7 @@ def dataflow_comparison(study: Study) -> dict:
     for name, hw in zip(twins, study.dataflows.hardware):
         v1 = study.dataflows.result(name, "sqnxt23_v1")
         v5 = study.dataflows.result(name, "sqnxt23_v5")
-        stages = stage_rows(v1)
-        first = next(r for r in stages if r["stage"] not in ("stem", "head"))
-        losses = _stage_losses(v1, first["stage"])
-        dominant = max(losses, key=losses.get)
+        first, losses, dominant = _first_stage_losses(v1)
         low = low_channel_layers(Study(study.dataflows, name, name), name)
         by_dataflow[hw.dataflow] = {
             "config": name,
@@ -183,9 +180,7 @@ def option_effects(study: Study) -> dict:
     for (dataflow, overlap, packed), hw in zip(OPTION_TWINS, study.options.hardware):
         runs = {net.name: study.options.result(hw.name, net.name) for net in study.options.networks}
         v1 = runs["sqnxt23_v1"]
-        first = next(r for r in stage_rows(v1) if r["stage"] not in ("stem", "head"))
-        losses = _stage_losses(v1, first["stage"])
-        dominant = max(losses, key=losses.get)
+        first, losses, dominant = _first_stage_losses(v1)
         entry = {
             "config": hw.name, "dataflow": dataflow, "fold_overlap": overlap, "pack_groups": packed,
             "time_ms": {name: r.totals["time_ms"] for name, r in runs.items()},
@@ -395,8 +390,18 @@ def mechanism_text(study: Study, facts: dict) -> str:
 
 def _first_stage(study: Study, config: str, network: str = "sqnxt23_v1") -> dict:
     """The first stage after the stem (stage1 for SqueezeNext)."""
-    rows = [r for r in stage_rows(study.result(config, network)) if r["stage"] not in ("stem", "head")]
-    return rows[0]
+    return _first_stage_row(study.result(config, network))
+
+
+def _first_stage_row(results: Results) -> dict:
+    return next(r for r in stage_rows(results) if r["stage"] not in ("stem", "head"))
+
+
+def _first_stage_losses(results: Results) -> tuple[dict, dict, str]:
+    """The first stage's row, where its PE-cycles went, and the largest of those losses."""
+    first = _first_stage_row(results)
+    losses = _stage_losses(results, first["stage"])
+    return first, losses, max(losses, key=losses.get)
 
 
 def variant_rows(study: Study) -> list[dict]:

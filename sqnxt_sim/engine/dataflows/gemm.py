@@ -116,8 +116,8 @@ class GemmDataflow:
         chunks = np.where(active, chunks, 0)  # the stationary loads are the only counts not a product with M or F
         # Packed groups: group j of its fold sits j blocks from the array's edges, so its values
         # cross the j blocks before its own (position_sum adds up j over all groups).
-        full, rest = np.divmod(g, pack)
-        position_sum = full * pack * (pack - 1) // 2 + rest * (rest - 1) // 2
+        full_folds, last_fold = np.divmod(g, pack)
+        position_sum = full_folds * pack * (pack - 1) // 2 + last_fold * (last_fold - 1) // 2
         # Hops to load the stationary operand or drain the outputs through the rows: in a
         # fold using r rows the value bound for row i crosses i links.
         whole, rest = np.divmod(sr, rows)
