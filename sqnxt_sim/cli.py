@@ -16,7 +16,7 @@ from .errors import InputError, SqnxtError
 from .hardware.load import hardware_file, resolve_hardware
 from .outputs import check_out_dir, prepare_dir, write_report
 from .report.export import json_text, layers_csv, results_json, rows_csv
-from .report.table import layer_table_text, totals_text
+from .report.table import layer_table_text, text_table, totals_text
 from .workload.load import load_network
 
 EXIT_BAD_INPUT = 2
@@ -242,7 +242,7 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
     from .report.study import run_study, study_files, study_findings, study_summary
 
     check_out_dir(out)
-    study = run_study(list(hws) or None)
+    study = run_study(list(hws) or None, design=True)
     facts = study_findings(study)
     files = study_files(study, facts)
     _write_files(out, files)
@@ -250,6 +250,20 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
     figures = sum(name.endswith(".png") for name in files)
     tables = sum(name.endswith(".csv") for name in files)
     click.echo(f"wrote     {out / 'report.md'} with {figures} figures, {tables} CSV tables and findings.json")
+
+
+def limit_options(command):
+    """--max-area, --max-pes, --max-buffer: the budget every evaluated configuration meets."""
+    for option in reversed([
+        click.option("--max-area", "max_area", type=click.FloatRange(0, None, min_open=True), default=None,
+                     help="Evaluate only configurations of at most this chip area (mm^2; hardware/area.py)."),
+        click.option("--max-pes", "max_pes", type=click.IntRange(1, None), default=None,
+                     help="Evaluate only configurations of at most this many PEs (rows x cols x cores)."),
+        click.option("--max-buffer", "max_buffer", type=click.FloatRange(0, None, min_open=True), default=None,
+                     help="Evaluate only configurations whose global buffer is at most this many KiB."),
+    ]):
+        command = option(command)
+    return command
 
 
 @main.command()
@@ -270,9 +284,11 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
 @batch_option
 @click.option("--color-by", "color_by", default=None,
               help="Grid key whose value colours pareto.png's points (default: the key with the most values).")
+@limit_options
 @friendly_errors
 def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, per_layer: bool, workers: int,
-          scheduler: str | None, chunk: int, batch: int | None, color_by: str | None) -> None:
+          scheduler: str | None, chunk: int, batch: int | None, color_by: str | None, max_area: float | None,
+          max_pes: int | None, max_buffer: float | None) -> None:
     """Design-space sweep: networks x every combination of a grid of hardware values.
 
     \b
@@ -280,6 +296,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
       sqnxt-sim sweep --net sqnxt23_v1 --hw 32pe_os --grid sweeps/arrays.yaml --out reports/sweep
       sqnxt-sim sweep --net sqnxt23_v1 --net sqnxt23_v5 --grid grid.yaml --workers 2
       sqnxt-sim sweep --net alexnet --grid grid.yaml --scheduler tcp://10.0.0.5:8786 --out big
+      sqnxt-sim sweep --net sqnxt23_v5 --grid sweeps/arrays.yaml --max-area 4 --out budget
 
     A grid file maps dotted hardware keys to lists of values (pe_array.rows: [16, 32]);
     progress goes to stderr (a bar on a terminal, a line per tenth of the grid otherwise).
@@ -290,8 +307,9 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     from .report.labels import energy_unit_label
     from .engine.simulate import prepare
     from .report.sweep_output import front_text, write_sweep
-    from .sweep import check_scheduler_address, execute, load_grid, validate_grid
+    from .sweep import Limits, check_scheduler_address, execute, load_grid, validate_grid
 
+    limits = Limits(max_area, max_pes, max_buffer)
     if scheduler:
         check_scheduler_address(scheduler)
     if out is not None:
@@ -306,7 +324,8 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
         raise InputError("--per-layer", None, "needs --out DIR (per-layer rows go to sweep_layers.csv)")
     directory = out  # created by write_sweep with the first finished rows
     started = time.perf_counter()
-    chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk)
+    chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk,
+                     limits=limits)
     title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.columns)})"
     terminal = sys.stderr.isatty()
     with _terminate_as_interrupt(), click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,
@@ -331,12 +350,99 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     elapsed = time.perf_counter() - started
     click.echo(f"swept     {summary.configurations_done:,} of {grid.size:,} configurations x {len(workloads)} "
                f"network(s) in {elapsed:.2f} s ({summary.configurations_done * len(workloads) / max(elapsed, 1e-9):,.0f} evaluations/s)")
+    if limits:
+        click.echo(f"limits    {limits.text()}: {summary.cut:,} configurations over them were not evaluated")
+        if not summary.rows:
+            raise InputError("--max-area/--max-pes/--max-buffer", None, f"no configuration of the grid is within {limits.text()}")
     click.echo(front_text(summary.fronts, grid.columns))
+    click.echo(front_text(summary.fronts_3d, grid.columns, objectives="time, energy and area"))
     if directory is not None:
-        click.echo(f"wrote     {directory}/: sweep.csv{', sweep_layers.csv' if per_layer else ''}, pareto.csv, pareto.png, sweep_summary.json")
+        click.echo(f"wrote     {directory}/: sweep.csv{', sweep_layers.csv' if per_layer else ''}, pareto.csv, pareto.png, "
+                   "pareto3.csv, pareto3.png, sweep_summary.json")
     if summary.interrupted:
         click.echo(f"sqnxt-sim: interrupted; the {summary.rows:,} rows finished are in the files", err=True)
         sys.exit(130)
+
+
+@main.command()
+@click.option("--net", "nets_", multiple=True, required=True, help="Network to tune for (repeat for several).")
+@click.option("--hw", "hw", default="32pe_os", show_default=True,
+              help="The fixed design: the base the grid modifies, and what tuning is compared with.")
+@click.option("--budget", "budget", type=click.FloatRange(0, None, min_open=True), default=None,
+              help="Chip area budget in mm^2 (default: the --hw design's own area, an equal-area comparison).")
+@click.option("--max-pes", "max_pes", type=click.IntRange(1, None), default=None,
+              help="Also at most this many PEs (rows x cols x cores).")
+@click.option("--max-buffer", "max_buffer", type=click.FloatRange(0, None, min_open=True), default=None,
+              help="Also a global buffer of at most this many KiB.")
+@click.option("--grid", "grid_path", type=click.Path(path_type=Path), default=None,
+              help="Grid of hardware values to tune over (default: rows and cols 4..64, cores 1..4, os/ws/is/best, "
+                   "buffers 32..512 KiB; 1,500 configurations).")
+@click.option("--objective", type=click.Choice(["time", "energy", "edp"]), default="time", show_default=True,
+              help="What the best design minimizes (edp: time x energy).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Directory for tune.csv (the best designs per network) and tuned_<net>.yaml (the best, "
+                   "ready for --hw).")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Local worker processes.")
+@batch_option
+@friendly_errors
+def tune(nets_: tuple[str, ...], hw: str, budget: float | None, max_pes: int | None, max_buffer: float | None,
+         grid_path: Path | None, objective: str, out: Path | None, workers: int, batch: int | None) -> None:
+    """The best accelerator for each network within a budget, against a fixed design.
+
+    \b
+    Examples:
+      sqnxt-sim tune --net sqnxt23_v5                    # within 32pe_os's own area
+      sqnxt-sim tune --net sqnxt23_v1 --net sqnxt23_v5 --budget 4 --out reports/tune
+      sqnxt-sim tune --net alexnet --budget 10 --max-buffer 256 --objective edp
+
+    Every configuration of the grid within the budget is evaluated; tune.csv keeps the ten
+    best per network and tuned_<net>.yaml the best one as a hardware file.
+    """
+    import yaml
+
+    from .engine.simulate import prepare
+    from .hardware.area import area_of
+    from .report.labels import energy_unit_label
+    from .hardware.energy import access_costs
+    from .studies.tune import DEFAULT_GRID, hardware_of, tune as tune_designs
+    from .sweep import Limits, grid_from_dict, load_grid, validate_grid
+
+    if out is not None:
+        check_out_dir(out)
+    workloads = [prepare(load_network(name, batch=batch)) for name in nets_]
+    base = resolve_hardware(hw)
+    grid = load_grid(grid_path) if grid_path is not None else grid_from_dict(DEFAULT_GRID, "the default tuning grid")
+    validate_grid(base, grid)
+    base_area = area_of(base).columns()["area_mm2"]
+    limits = Limits(budget if budget is not None else base_area, max_pes, max_buffer)
+    result = tune_designs(workloads, base, limits, grid, objective, workers)
+    unit = energy_unit_label(access_costs(base).unit)
+    suffix = access_costs(base).unit.column_suffix
+    budget_text = limits.text() + ("" if budget is not None else f" ({base.name}'s own area)")
+    click.echo(f"tune      {', '.join(nets_)}: {result.evaluated:,} of {result.configurations:,} configurations within "
+               f"{budget_text}; objective {objective}; energy in {unit}")
+    files: dict[str, str] = {}
+    csv_rows = []
+    for name, tuned in result.tuned.items():
+        best = tuned.best[0]
+        fixed = tuned.fixed
+        header = ["rank", "config", "time_ms", f"energy_{suffix}", "area_mm2", "util", "grid values"]
+        lines = [[str(rank), str(r["config"]), f"{r['time_ms']:.4g}", f"{r['energy']:.4g}", f"{r['area_mm2']:.3g}",
+                  f"{r['utilization']:.3f}", ", ".join(f"{k}={r[k]}" for k in grid.columns)]
+                 for rank, r in enumerate(tuned.best, start=1)]
+        click.echo(f"\n{name}: the {len(lines)} best by {objective}")
+        click.echo(text_table(header, lines, left={6}))
+        click.echo(f"fixed     {base.name}: {fixed['time_ms']:.4g} ms, {fixed['energy']:.4g} {unit}, "
+                   f"{fixed['area_mm2']:.3g} mm^2, utilization {fixed['utilization']:.3f}")
+        click.echo(f"tuned     config {best['config']}: {tuned.gain:.2f}x better {objective} than {base.name} "
+                   f"({fixed['time_ms'] / best['time_ms']:.2f}x the speed, {best['area_mm2'] / fixed['area_mm2']:.2f}x the area)")
+        csv_rows += [{"rank": rank, **r} for rank, r in enumerate(tuned.best, start=1)]
+        design = hardware_of(base, grid, best, f"tuned_{name}")
+        files[f"tuned_{name}.yaml"] = yaml.safe_dump(design.model_dump(mode="json"), sort_keys=False)
+    if out is not None:
+        files["tune.csv"] = rows_csv(csv_rows, energy_suffix=suffix)
+        write_report(prepare_dir(out), files)
+        click.echo(f"\nwrote     {out}/: {', '.join(sorted(files))}")
 
 
 @main.command("export")

@@ -34,6 +34,7 @@ from .engine.hardware_arrays import hardware_arrays
 from .engine.results import plain
 from .engine.simulate import Workload, evaluate, network_totals
 from .errors import InputError
+from .hardware.area import area_columns
 from .hardware.config import Hardware, hardware_from_dict
 from .yamlfile import check_plain_data, read_yaml_mapping
 
@@ -42,7 +43,7 @@ MAX_CHUNK_CELLS = 500_000  # configurations x layers of one engine call: about 3
 MAX_GRID_CONFIGURATIONS = 10**9  # about ten days at 1,000 configurations/s; more is a typo
 IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker: memory stays bounded
 TOTAL_COLUMNS = (
-    "cycles", "time_ms", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
+    "cycles", "time_ms", "area_mm2", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
     "energy_inter_pe", "energy_global_buffer", "energy_dram", "energy_static", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
     "loss_small_dims", "loss_fold_remainder", "loss_fill_drain", "loss_array_bus", "loss_core_imbalance", "loss_memory_stall", "loss_non_mac",
 )
@@ -266,6 +267,31 @@ def _chip_pes(base_data: dict[str, Any], key: str, value: Any) -> int:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """A budget every evaluated configuration must meet (None: no limit). Configurations over
+    it are not evaluated: they are counted in :attr:`ChunkResult.cut`."""
+
+    max_area_mm2: float | None = None
+    max_pes: int | None = None  # PEs of the chip (rows x cols x cores)
+    max_buffer_kib: float | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.max_area_mm2, self.max_pes, self.max_buffer_kib))
+
+    def allows(self, hardware: Sequence[Hardware], area_mm2: Sequence[float]) -> list[bool]:
+        return [(self.max_area_mm2 is None or area <= self.max_area_mm2)
+                and (self.max_pes is None or hw.pes <= self.max_pes)
+                and (self.max_buffer_kib is None or hw.memory.global_buffer_kib <= self.max_buffer_kib)
+                for hw, area in zip(hardware, area_mm2)]
+
+    def text(self) -> str:
+        parts = [f"area <= {self.max_area_mm2:g} mm^2" if self.max_area_mm2 is not None else "",
+                 f"PEs <= {self.max_pes:,}" if self.max_pes is not None else "",
+                 f"global buffer <= {self.max_buffer_kib:g} KiB" if self.max_buffer_kib is not None else ""]
+        return ", ".join(p for p in parts if p) or "no limits"
+
+
+@dataclass(frozen=True)
 class ChunkResult:
     """What :func:`execute` yields for combinations [start, stop) of the grid. Each row of
     ``totals`` holds ``network``, ``batch``, ``config`` (the combination's index), the dotted
@@ -275,17 +301,26 @@ class ChunkResult:
     stop: int
     totals: list[dict[str, Any]]  # configuration-major: each configuration, then each network
     layers: list[dict[str, Any]]  # per-layer rows when asked for, in the same order
+    cut: int = 0  # configurations over the sweep's limits, not evaluated
 
 
-def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int, per_layer: bool) -> ChunkResult:
+def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int, per_layer: bool,
+              limits: Limits | None = None) -> ChunkResult:
     """Evaluate combinations [start, stop) for every network. Runs in any worker process.
 
     Rows come configuration by configuration (networks inside), so a sweep's files do not
-    depend on the chunk size or the executor.
+    depend on the chunk size or the executor. Configurations over ``limits`` are skipped.
     """
     configs = configurations(base, grid, start, stop)
+    indices = list(range(start, stop))
+    areas = area_columns(configs)["area_mm2"]
+    if limits:
+        kept = limits.allows(configs, areas)
+        configs, indices, areas = ([x for x, keep in zip(column, kept) if keep] for column in (configs, indices, areas))
+        if not configs:
+            return ChunkResult(start, stop, [], [], stop - start)
     arrays = hardware_arrays(configs)
-    combos = [{key: _cell(value) for key, value in grid.combination(i).items()} for i in range(start, stop)]
+    combos = [{key: _cell(value) for key, value in grid.combination(i).items()} for i in indices]
     per_network = []
     for workload in workloads:
         try:
@@ -295,19 +330,19 @@ def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: 
                 raise
             raise InputError(grid.source, error.field,
                              f"{error.problem} (in one of the combinations {start}..{stop - 1})") from None
-        totals = network_totals(columns, workload.table, arrays)
+        totals = {**network_totals(columns, workload.table, arrays), "area_mm2": np.asarray(areas)}
         layers = {key: columns[key].tolist() for key in LAYER_COLUMNS} if per_layer else None
         per_network.append((workload, {key: totals[key].tolist() for key in TOTAL_COLUMNS}, layers))
     totals_rows: list[dict[str, Any]] = []
     layer_rows: list[dict[str, Any]] = []
-    for offset, combo in enumerate(combos):
+    for offset, (config, combo) in enumerate(zip(indices, combos)):
         for workload, totals, layers in per_network:
-            head = {"network": workload.network.name, "batch": workload.network.input_layer.n, "config": start + offset, **combo}
+            head = {"network": workload.network.name, "batch": workload.network.input_layer.n, "config": config, **combo}
             totals_rows.append({**head, **{key: plain(totals[key][offset]) for key in TOTAL_COLUMNS}})
             if layers is not None:
                 for index, name in enumerate(workload.table.names):
                     layer_rows.append({**head, "layer": name, **{key: plain(layers[key][offset][index]) for key in LAYER_COLUMNS}})
-    return ChunkResult(start, stop, totals_rows, layer_rows)
+    return ChunkResult(start, stop, totals_rows, layer_rows, (stop - start) - len(indices))
 
 
 def _cell(value: Any) -> Any:
@@ -345,7 +380,7 @@ def _in_order(submit, bounds, window: int):
 
 def execute(
     workloads: Sequence[Workload], base: Hardware, grid: Grid, *, per_layer: bool = False, workers: int = 1,
-    scheduler: str | None = None, chunk: int = CHUNK_CONFIGS,
+    scheduler: str | None = None, chunk: int = CHUNK_CONFIGS, limits: Limits | None = None,
 ) -> Iterator[ChunkResult]:
     """Run a sweep: every network x every combination of ``grid`` applied to ``base``.
 
@@ -356,6 +391,7 @@ def execute(
     (``workers=1``), on local processes, or on a Dask cluster (``scheduler``); a few chunks of
     ``chunk`` configurations per worker are in flight at a time, so memory does not grow with
     the grid. A combination that is not a valid config raises InputError naming the grid key.
+    ``limits`` (:class:`Limits`: area, PEs, buffer) skips the configurations over a budget.
 
     Example::
 
@@ -369,16 +405,27 @@ def execute(
     chunk = chunk_size(chunk, max((len(w.table) for w in workloads), default=1))
     bounds = chunk_bounds(grid.size, chunk)
     if scheduler:
-        yield from _on_dask(scheduler, workloads, base, grid, bounds, per_layer)
+        yield from _on_dask(scheduler, workloads, base, grid, bounds, per_layer, limits)
     elif workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            yield from _in_order(lambda a, b: pool.submit(run_chunk, workloads, base, grid, a, b, per_layer), bounds,
+        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_on_signals) as pool:
+            yield from _in_order(lambda a, b: pool.submit(run_chunk, workloads, base, grid, a, b, per_layer, limits), bounds,
                                  IN_FLIGHT_PER_WORKER * workers)
     else:
         for a, b in bounds:
-            yield run_chunk(workloads, base, grid, a, b, per_layer)
+            yield run_chunk(workloads, base, grid, a, b, per_layer, limits)
+
+
+def _quiet_on_signals() -> None:
+    """In a worker: die on Ctrl-C, SIGTERM or SIGHUP without a traceback. Forked workers inherit
+    the parent's handlers, which turn the signal into KeyboardInterrupt; the parent (the same
+    process group gets the signal) keeps the finished rows and reports the interruption."""
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
 
 
 def check_scheduler_address(address: str) -> str:
@@ -392,7 +439,7 @@ def check_scheduler_address(address: str) -> str:
     return address
 
 
-def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator[ChunkResult]:
+def _on_dask(address: str, workloads, base, grid, bounds, per_layer, limits) -> Iterator[ChunkResult]:
     check_scheduler_address(address)
     try:
         from distributed import Client
@@ -403,7 +450,7 @@ def _on_dask(address: str, workloads, base, grid, bounds, per_layer) -> Iterator
         shared = client.scatter(list(workloads), broadcast=True)
         window = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
         yield from _in_order(lambda a, b: client.submit(_run_chunk_scattered, shared, base, grid, a, b, per_layer,
-                                                        pure=False), bounds, window)
+                                                        limits, pure=False), bounds, window)
     finally:
         client.close()
 
@@ -434,8 +481,8 @@ def _connect(client_class, address: str):
     raise InputError("--scheduler", None, problem)
 
 
-def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer):
-    return run_chunk(workloads, base, grid, start, stop, per_layer)
+def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer, limits):
+    return run_chunk(workloads, base, grid, start, stop, per_layer, limits)
 
 
 def pareto_front(time_ms: np.ndarray, energy: np.ndarray) -> np.ndarray:
@@ -455,3 +502,28 @@ def pareto_front(time_ms: np.ndarray, energy: np.ndarray) -> np.ndarray:
             front.append(index)
             best_energy = energy[index]
     return np.array(front, dtype=np.int64)
+
+
+def pareto_front_3d(time_ms: np.ndarray, energy: np.ndarray, area_mm2: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats in time, energy and area at once (at least as
+    good in all three, better in one), by time. The front of each distinct area's points in
+    time and energy is computed first: a point off it is beaten at its own area.
+
+    Example::
+
+        front = pareto_front_3d(np.array([1., 2., 3.]), np.array([3., 2., 1.]), np.array([9., 1., 1.]))
+        list(front)   # [0, 1, 2]: 0 is fastest, 1 and 2 are smaller; 2 does not beat 1 in time
+    """
+    time_ms, energy, area_mm2 = (np.asarray(x, dtype=np.float64) for x in (time_ms, energy, area_mm2))
+    candidates = []
+    for area in np.unique(area_mm2):
+        same = np.flatnonzero(area_mm2 == area)
+        candidates.append(same[pareto_front(time_ms[same], energy[same])])
+    keep = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
+    points = np.stack([time_ms[keep], energy[keep], area_mm2[keep]], axis=1)
+    # dominated[i]: some j is <= i in every objective and < in one.
+    at_most = (points[None, :, :] <= points[:, None, :]).all(axis=2)
+    below = (points[None, :, :] < points[:, None, :]).any(axis=2)
+    dominated = (at_most & below).any(axis=1)
+    front = keep[~dominated]
+    return front[np.lexsort((area_mm2[front], energy[front], time_ms[front]))]

@@ -120,7 +120,7 @@ def test_reproduce_writes_the_report(tmp_path):
     assert len(result.output.strip().splitlines()) <= 10  # a short summary
     report = (out / "report.md").read_text()
     figures = [line[line.index("](") + 2:-1] for line in report.splitlines() if line.startswith("![")]
-    assert len(figures) == 6
+    assert len(figures) == 7  # with tuning.png (section 7)
     for name in figures:
         assert (out / name).read_bytes()[:8] == PNG, name
     for name in ("totals.csv", "variants.csv", "ratios.csv", "low_channel_layers.csv", "v1_stages.csv",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from ..errors import InputError
+from ..hardware.area import area_of
 from ..hardware.config import Hardware
 from ..hardware.energy import access_costs
 from ..workload.graph import Network
@@ -72,6 +73,7 @@ def simulate(network: Network | Workload, hardware: Hardware, source: str | None
             raise
         raise InputError(source or f"hardware config '{hardware.name}'", error.field, error.problem) from None
     totals = {key: value[0] for key, value in network_totals(columns, workload.table, arrays).items()}
+    totals.update(area_of(hardware).columns())
     return _package(workload.network, hardware, workload.table, {key: value[0] for key, value in columns.items()}, totals)
 
 

@@ -218,6 +218,62 @@ class Energy(_Strict):
         return self
 
 
+class AreaPoint(_Strict):
+    """One point of a buffer's area curve."""
+
+    kib: Annotated[float, Field(gt=0, le=1 << 30, allow_inf_nan=False), Number] = Field(
+        description="Buffer capacity in KiB.")
+    mm2: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False), Number] = Field(
+        description="The buffer's area at that capacity, in mm^2.")
+
+
+Um2 = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False), Number]
+
+
+class Area(_Strict):
+    """Silicon area (hardware/area.py; sources and what is left out: docs/model.md, "Area").
+    Every default is a published number scaled to ``technology_nm``; an override is taken as
+    given, at the config's node."""
+
+    technology_nm: Annotated[float, Field(ge=1, le=1000, allow_inf_nan=False), Number] = Field(
+        65.0, description="Technology node in nm the defaults are scaled to, by the square of the feature size "
+                          "(default 65: CACTI's table and Eyeriss's process).")
+    mac_um2: Um2 | None = Field(
+        None, description="Area of one PE's MAC unit in um^2. Default (null): a word_bits multiplier and a "
+                          "2 x word_bits adder from the Aladdin table (40 nm) at the clock's period, scaled (16-bit, "
+                          "500 MHz, 65 nm: 3,866).")
+    register_file_um2: Um2 | None = Field(
+        None, description="Area of one PE's register file in um^2. Default (null): CACTI 7 SRAM of "
+                          "memory.register_file_bytes (512 bytes at 65 nm: 4,499).")
+    inter_pe_um2: Um2 | None = Field(
+        None, description="Area of one PE's share of the inter-PE network in um^2: the pipeline registers that pass "
+                          "operands on. Default (null): 3 words of Aladdin flip-flops (40 nm), scaled (16-bit at "
+                          "65 nm: 758).")
+    global_buffer_by_capacity: Annotated[tuple[AreaPoint, ...], Field(min_length=2)] | Literal[sram.BUILT_IN] = Field(
+        sram.BUILT_IN, description=f"The global buffer's area as a function of memory.global_buffer_kib: "
+                                   f"'{sram.BUILT_IN}' (default; CACTI 7, scaled to technology_nm) or a list of "
+                                   f"{{kib, mm2}} points, interpolated log-log.")
+    per_core_mm2: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False), Number] = Field(
+        0.0, description="Fixed area of each core besides its PEs (control, sequencer, edge buffers), in mm^2 "
+                         "(default 0: not modelled).")
+
+    @field_validator("global_buffer_by_capacity", mode="before")
+    @classmethod
+    def _known_table(cls, value):
+        if isinstance(value, str) and value != sram.BUILT_IN:
+            raise ValueError(f"unknown table {value!r}: the built-in one is {sram.BUILT_IN!r}, or give the numbers")
+        return value
+
+    @field_validator("global_buffer_by_capacity")
+    @classmethod
+    def _increasing(cls, points):
+        if isinstance(points, tuple):
+            kib = [p.kib for p in points]
+            if any(b <= a for a, b in zip(kib, kib[1:])):
+                raise ValueError("capacities (kib) must increase from point to point")
+        return points
+
+
 class Hardware(_Strict):
     """An accelerator: identical PE-array cores sharing a global buffer and DRAM, a dataflow,
     a clock, a vector unit and per-access energies (docs/model.md)."""
@@ -243,6 +299,8 @@ class Hardware(_Strict):
     memory: Memory = Field(Memory(), description="Register files, global buffer and DRAM bandwidth.")
     energy: Energy = Field(Energy(), description="Energy per word access at each level, and what counts as an "
                                                  "access.")
+    area: Area = Field(Area(), description="Silicon area of each part, for area_mm2 and budget-constrained sweeps "
+                                           "(defaults: published numbers at 65 nm).")
     vector_unit: VectorUnit = Field(
         VectorUnit(), description="Where pooling, element-wise ops, normalization and data movement run, and "
                                   "what each function costs.")

@@ -1,4 +1,4 @@
-"""On-chip SRAM cost by capacity: energy per word access and leakage, from CACTI.
+"""On-chip SRAM cost by capacity: energy per word access, leakage and area, from CACTI.
 
 The built-in table (``BUILT_IN``) was produced by benchmarks/cacti_buffer_table.py (CACTI 7,
 65 nm, the settings are in benchmarks/cacti_buffer_table.json, which holds every point). Its
@@ -27,6 +27,8 @@ class SramTable:
     leakage_uw_per_kib: tuple[float, ...]  # leakage power per KiB at each capacity
     register_file_pj_per_word: float  # a 512-byte PE register file
     register_file_leakage_uw: float
+    area_kib: tuple[float, ...]  # capacities of the area points, increasing (the 512-byte register file first)
+    area_mm2: tuple[float, ...]  # the array's area at each (data and periphery, one bank)
 
 
 def interpolate(kib: tuple[float, ...], values: tuple[float, ...], capacity: float) -> float:
@@ -77,4 +79,11 @@ TABLE = SramTable(
     leakage_uw_per_kib=(1455.9, 1348.0, 1336.0, 1207.3, 1207.3, 1207.3, 1146.8, 1145.5, 1207.3),
     register_file_pj_per_word=0.6642,
     register_file_leakage_uw=767.3,
+    area_kib=(0.5, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1024.0, 2048.0),
+    area_mm2=(0.00449938, 0.0549269, 0.10597, 0.198064, 0.38325, 0.80845, 1.66156, 3.43231, 6.80955, 13.0268),
 )
+
+
+def area_mm2(capacity_kib: float) -> float:
+    """Area of a ``capacity_kib`` SRAM at 65 nm (CACTI 7, log-log between the table's points)."""
+    return interpolate(TABLE.area_kib, TABLE.area_mm2, capacity_kib)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from ..engine.dataflows.base import OPERANDS
@@ -23,6 +23,7 @@ from ..engine.energy import LEVELS
 from ..engine.results import LOSS_COLUMNS, Results
 from ..engine.schedule import RESIDENT_OPERANDS
 from ..engine.simulate import PSUM_STRATEGIES
+from ..hardware.area import AREA_PARTS
 from ..hardware.config import Hardware
 from ..hardware.energy import EnergyUnit
 from ..sweep import FIXED_KEYS, RESERVED_KEYS
@@ -45,14 +46,18 @@ OUTPUTS = {
                 "`comparison.json`: one row per config x network, the network's totals and its ratios to the "
                 "reference network (the first `--net`) on the same config."),
     "sweep": ("Sweep",
-              "`sweep.csv` of `sqnxt-sim sweep --out DIR` (one row per configuration x network, in grid order) and "
-              "`pareto.csv` (the rows no other configuration beats in both time and energy): the network's totals."),
+              "`sweep.csv` of `sqnxt-sim sweep --out DIR` (one row per configuration x network within the limits, in "
+              "grid order), `pareto.csv` (the rows no other configuration beats in both time and energy) and "
+              "`pareto3.csv` (those no other beats in time, energy and area at once): the network's totals."),
     "sweep_layers": ("Sweep, per layer",
                      "`sweep_layers.csv` of `sweep --per-layer --out DIR`: one row per configuration x network x "
                      "layer."),
+    "tune": ("Tune",
+             "`tune.csv` of `sqnxt-sim tune --out DIR`: per network, the best configurations within the budget, "
+             "best first; the sweep's columns and a rank."),
 }
 # Outputs whose rows cover a whole network: there a definition's ``network`` note applies.
-NETWORK_OUTPUTS = ("totals", "compare", "sweep")
+NETWORK_OUTPUTS = ("totals", "compare", "sweep", "tune")
 JSON_OUTPUTS = ("totals",)  # in JSON only: no unit in the energy names
 
 RUN = ("layers", "totals")
@@ -103,6 +108,7 @@ PLACEHOLDERS: dict[str, tuple[str, str]] = {
         f"`{operand}` = {OPERAND_TEXT[operand]}" for operand in OPERANDS)),
     "total": (_alternatives(RATIO_OF), "a compared total: " + ", ".join(f"`{total}`" for total in RATIO_OF)),
     "part": (_alternatives(("macs", "cycles", "energy")), "`macs`, `cycles` or `energy`"),
+    "area part": (_alternatives(AREA_PARTS), "a part of the chip: " + ", ".join(f"`{p}`" for p in AREA_PARTS)),
     "grid key": (_grid_key_pattern(), "a hardware key the sweep grid sets (`pe_array.rows`, `cores`, the keys "
                                       "of a tied `\"\"` axis...)"),
 }
@@ -191,6 +197,8 @@ COLUMNS: tuple[Column, ...] = (
            "configuration's value (a mapping value as sorted JSON); the keys of a tied `\"\"` axis get a column "
            "each.", ("sweep", "sweep_layers")),
     Column("layer", TEXT, "the layer's name.", ("sweep_layers",)),
+    Column("rank", INTEGER, "the configuration's place for the network by the objective, from 1 (ties: the lower "
+           "config).", ("tune",)),
     # Work.
     Column("macs", "MACs", "multiply-accumulates (N K P Q C R S for a convolution, the whole batch); 0 for "
            "layers without MACs (pooling, element-wise, views).", ("layers", "totals", "stages", "compare")),
@@ -207,6 +215,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("time_ms", _UNITS["time_ms"], "cycles / clock_mhz / 1000.", NETWORK_WIDE),
     Column("bound", TEXT, "`memory` when moving the layer's DRAM data alone takes longer than its compute cycles, "
            f"else `compute`; none for a layer with no cycles ({NA}).", ("layers",)),
+    # Area.
+    Column("area_mm2", "mm^2", "the chip's silicon area: the sum of the `area_<part>_mm2` columns (docs/model.md, "
+           "\"Area\"); the same for every network on one config.", ("totals", "compare", "sweep")),
+    Column("area_<area part>_mm2", "mm^2", "the area of one part of the chip: `mac`, `register_file` and `inter_pe` "
+           "(all PEs), `global_buffer`, `vector_unit` (explicit lanes only), `cores` (the per-core overhead).",
+           ("totals",)),
     # Utilization.
     Column("utilization", FRACTION, f"{_UNITS['utilization']}, the PEs of every core: the one number on every "
            "table; with the `loss_*` shares it sums to 1.", EVERYWHERE,
@@ -296,6 +310,11 @@ COLUMNS: tuple[Column, ...] = (
            "time or energy charged).", ("compare",)),
     Column("not_modelled", TEXT, "those operators, `name (op_type)`, separated by `; `.", ("compare",)),
 )
+
+
+# tune.csv's rows are sweep rows: every sweep column is also a tune column.
+COLUMNS = tuple(replace(c, where=(*c.where, "tune")) if "sweep" in c.where and "tune" not in c.where else c
+                for c in COLUMNS)
 
 
 def definitions(output: str | None = None) -> list[Column]:

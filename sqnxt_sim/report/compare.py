@@ -190,6 +190,7 @@ def comparison_rows(comparison: Comparison) -> list[dict]:
                 "cycles": t["cycles"],
                 "stall_cycles": t["stall_cycles"],
                 "time_ms": t["time_ms"],
+                "area_mm2": t["area_mm2"],
                 "energy": t["energy"],
                 "energy_unit": energy_unit_label(res.energy_unit),
                 "utilization": t["utilization"],

@@ -56,6 +56,9 @@ DATAFLOW_TWINS = ("os", "ws", "rs")
 OPTION_TWINS = (("os", False, False), ("os", True, False), ("ws", False, False), ("ws", True, False),
                 ("ws", False, True), ("ws", True, True), ("rs", False, False), ("rs", True, False))
 OPTION_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "mobilenet_v1")
+# Section 7: tuning the accelerator to the network at the fixed design's area.
+TUNING_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "squeezenet1_0", "alexnet")
+TUNING_CONFIGS = ("32pe_os", "squeezelerator")
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Study:
     legacy: Comparison | None = None  # CONVENTION_NETWORKS on the headline config, legacy conventions
     dataflows: Comparison | None = None  # VARIANTS + BASELINES on the finding config, one twin per DATAFLOW_TWINS
     options: Comparison | None = None  # OPTION_NETWORKS on the finding config's array, one twin per OPTION_TWINS
+    tuning: tuple[dict, ...] = ()  # studies.tune.equal_area_tuning of TUNING_NETWORKS, per TUNING_CONFIGS present
 
     @property
     def configs(self) -> list[str]:
@@ -84,8 +88,9 @@ def default_configs() -> list[Hardware]:
     return sorted(hws, key=lambda hw: (hw.name != "squeezelerator", -hw.pes, hw.cores, hw.name))
 
 
-def run_study(hardware: Sequence[Hardware | str] | None = None) -> Study:
-    """Simulate the variants and the baselines on ``hardware`` (default: every shipped config)."""
+def run_study(hardware: Sequence[Hardware | str] | None = None, design: bool = False) -> Study:
+    """Simulate the variants and the baselines on ``hardware`` (default: every shipped config).
+    ``design``: also tune the accelerator to each network (section 7; a few seconds)."""
     hws = default_configs() if not hardware else [hw if isinstance(hw, Hardware) else resolve_hardware(hw)
                                                   for hw in hardware]
     comparison = compare(list(VARIANTS + BASELINES), hws)
@@ -96,8 +101,17 @@ def run_study(hardware: Sequence[Hardware | str] | None = None) -> Study:
     legacy_hw = base.model_copy(update={"energy": base.energy.model_copy(update=LEGACY_CONVENTIONS)})
     legacy = compare([n for n in comparison.networks if n.name in CONVENTION_NETWORKS], [legacy_hw])
     finding_hw = next(hw for hw in comparison.hardware if hw.name == finding)
+    tuning = ()
+    if design:
+        from ..engine.simulate import prepare
+        from ..studies.tune import equal_area_tuning
+
+        workloads = [prepare(n) for n in comparison.networks if n.name in TUNING_NETWORKS]
+        fixed = [hw for hw in comparison.hardware if hw.name in TUNING_CONFIGS] or [comparison.hardware[0]]
+        tuning = tuple(equal_area_tuning(workloads, hw) for hw in fixed)
     return Study(comparison, finding, headline, legacy, compare(list(comparison.networks), dataflow_twins(finding_hw)),
-                 compare([n for n in comparison.networks if n.name in OPTION_NETWORKS], option_twins(finding_hw)))
+                 compare([n for n in comparison.networks if n.name in OPTION_NETWORKS], option_twins(finding_hw)),
+                 tuning)
 
 
 def dataflow_twins(hw: Hardware) -> list[Hardware]:
@@ -485,6 +499,7 @@ def study_findings(study: Study) -> dict:
         "energy_conventions": conventions_shift(study),
         "dataflows": dataflow_comparison(study),
         "options": option_effects(study),
+        "tuning": list(study.tuning),
     }
 
 
@@ -618,6 +633,12 @@ def findings_list(study: Study, facts: dict) -> list[str]:
         out.append(f"**v5 {'beats' if wins else 'does not beat'} {BASELINE_LABELS[baseline]}.** On {head} it is "
                    f"{_times(r['speedup'])} faster" + _less_energy(r["energy_saving"], " and uses {} less energy")
                    + f" (paper: {_times(r['paper_speedup'])} and {_times(r['paper_energy_saving'])}). (Section 3.)")
+    for entry in facts.get("tuning") or []:
+        gains = {name: n["speedup"] for name, n in entry["networks"].items()}
+        low, high = min(gains, key=gains.get), max(gains, key=gains.get)
+        out.append(f"**Tuning the accelerator to the network pays {_times(gains[low])}-{_times(gains[high])} at "
+                   f"{entry['fixed_config']}'s area** ({_label(study, low)} to {_label(study, high)}; journal: "
+                   "1.9x-6.3x). (Section 7.)")
     return [f"{i}. {line}" for i, line in enumerate(out, 1)]
 
 
@@ -1061,6 +1082,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     out += _conventions_section(facts.get("energy_conventions") or {})
     out += _dataflow_section(study, facts.get("dataflows") or {})
     out += _options_section(study, facts)
+    out += _tuning_section(study, facts)
     out.append("## Files")
     out.append("")
     out.append("- `totals.csv`: every network on every config (cycles, time, energy, utilization, ratios to v1)")
@@ -1119,6 +1141,33 @@ def _options_section(study: Study, facts: dict) -> list[str]:
     out.append(_md_table(header, rows, right=set(range(3, len(header)))))
     out.append("")
     out.append(options_text(facts))
+    out.append("")
+    return out
+
+
+def _tuning_section(study: Study, facts: dict) -> list[str]:
+    from .tuning import TABLE_HEADER, journal_text, tuning_table, tuning_text
+
+    if not facts.get("tuning"):
+        return []
+    grid = facts["tuning"][0]["grid"]
+    out = ["## 7. Tuning the accelerator to the network, at equal area", "",
+           f"For each network, the fastest of {facts['tuning'][0]['configurations']:,} designs ("
+           + "; ".join(f"{key}: {', '.join(map(str, values))}" for key, values in grid.items())
+           + ") within the fixed design's chip area (docs/model.md, \"Area\"), against the fixed design. "
+           "`sqnxt-sim tune --net NET --hw CONFIG` runs the same search.", ""]
+    for entry in facts["tuning"]:
+        out.append(f"**{entry['fixed_config']}** ({entry['area_mm2']:.2f} mm^2, {entry['pes']:,} PEs; "
+                   f"{entry['evaluated']:,} designs within its area):")
+        out.append("")
+        out.append(_md_table(TABLE_HEADER, tuning_table(entry, lambda name: _label(study, name)),
+                             right={1, 2, 4, 5, 6, 7, 8}))
+        out.append("")
+        out.append(tuning_text(entry, lambda name: _label(study, name)))
+        out.append("")
+    out.append(journal_text(facts["tuning"], lambda name: _label(study, name)))
+    out.append("")
+    out.append(f"![Tuned against fixed designs]({figure_names(study)['tuning']})")
     out.append("")
     return out
 
@@ -1244,6 +1293,7 @@ def figure_names(study: Study) -> dict[str, str]:
         "variants_layers": f"variants_layers_{finding}.png",
         "variants_stages": "variants_stages.png",
         "baselines": "baselines.png",
+        **({"tuning": "tuning.png"} if study.tuning else {}),
     }
 
 
@@ -1268,7 +1318,14 @@ def study_figures(study: Study, facts: dict | None = None) -> dict[str, bytes]:
         names["variants_layers"]: aligned_layers_png([study.result(finding, v) for v in VARIANTS]),
         names["variants_stages"]: stage_breakdown_png(variants_only),
         names["baselines"]: baselines_png(study, facts),
+        **({names["tuning"]: _tuning_png(study)} if study.tuning else {}),
     }
+
+
+def _tuning_png(study: Study) -> bytes:
+    from .tuning import tuning_png
+
+    return tuning_png(study.tuning, lambda name: _label(study, name))
 
 
 def study_text_files(study: Study, facts: dict | None = None) -> dict[str, str]:

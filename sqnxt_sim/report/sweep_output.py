@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..outputs import os_step, prepare_dir, write_report
-from ..sweep import ChunkResult, pareto_front
+from ..sweep import ChunkResult, pareto_front, pareto_front_3d
 
 SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
 
@@ -61,10 +61,12 @@ class CsvStream:
 
 @dataclass
 class ParetoTracker:
-    """Running Pareto front (time vs energy) per network, plus a bounded sample to plot."""
+    """Running Pareto fronts per network, time vs energy and time vs energy vs area, plus a
+    bounded sample to plot."""
 
     fronts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    sample: dict[str, list[tuple[float, float, Any]]] = field(default_factory=dict)  # time, energy, colour value
+    fronts_3d: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # time, energy and area
+    sample: dict[str, list[tuple[float, float, Any, float]]] = field(default_factory=dict)  # time, energy, colour, area
     seen: dict[str, int] = field(default_factory=dict)
     largest_batch: int = 1
     color_key: str | None = None  # the grid key whose value colours the sampled points
@@ -80,10 +82,13 @@ class ParetoTracker:
             time = np.array([r["time_ms"] for r in candidates])
             energy = np.array([r["energy"] for r in candidates])
             self.fronts[network] = [candidates[i] for i in pareto_front(time, energy)]
+            candidates = self.fronts_3d.get(network, []) + group
+            objectives = (np.array([r[key] for r in candidates]) for key in ("time_ms", "energy", "area_mm2"))
+            self.fronts_3d[network] = [candidates[i] for i in pareto_front_3d(*objectives)]
             points = self.sample.setdefault(network, [])
             for r in group:  # reservoir sampling keeps the plot's memory bounded
                 self.seen[network] = seen = self.seen.get(network, 0) + 1
-                point = (r["time_ms"], r["energy"], r.get(self.color_key) if self.color_key else None)
+                point = (r["time_ms"], r["energy"], r.get(self.color_key) if self.color_key else None, r["area_mm2"])
                 if len(points) < SAMPLE_POINTS:
                     points.append(point)
                 else:
@@ -99,6 +104,8 @@ class SweepSummary:
     rows: int
     interrupted: bool
     fronts: dict[str, list[dict[str, Any]]]
+    fronts_3d: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cut: int = 0  # configurations over the sweep's limits, not evaluated
 
 
 def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: int, energy_unit: str,
@@ -113,11 +120,11 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
     streams: dict[str, CsvStream] = {}
     names = ["sweep.csv"] + (["sweep_layers.csv"] if per_layer else [])
     if directory is not None:  # before any work: a name taken by a folder would fail only at the end
-        for name in names + ["pareto.csv", "pareto.png", "sweep_summary.json"]:
+        for name in names + ["pareto.csv", "pareto.png", "pareto3.csv", "pareto3.png", "sweep_summary.json"]:
             target = Path(directory) / name
             if target.exists() and not target.is_file():
                 raise InputError(str(target), None, "cannot write: exists and is not a regular file")
-    done, rows, interrupted = 0, 0, False
+    done, rows, cut, interrupted = 0, 0, 0, False
     try:
         for result in chunks:
             if directory is not None and not streams:
@@ -130,6 +137,7 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
             tracker.add(result.totals)
             done += result.stop - result.start
             rows += len(result.totals)
+            cut += result.cut
     except KeyboardInterrupt:
         interrupted = True
     except BaseException:
@@ -138,15 +146,18 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
         raise
     for stream in streams.values():
         stream.close()
-    summary = SweepSummary(done, total, rows, interrupted, tracker.fronts)
+    summary = SweepSummary(done, total, rows, interrupted, tracker.fronts, tracker.fronts_3d, cut)
     if directory is not None and rows:
         front_rows = [row for network in tracker.fronts for row in tracker.fronts[network]]
+        front_3d_rows = [row for network in tracker.fronts_3d for row in tracker.fronts_3d[network]]
         write_report(directory, {
             "pareto.csv": _csv_text(front_rows, _unit_headers(energy_suffix)),
             "pareto.png": pareto_png(tracker, energy_unit, title),
+            "pareto3.csv": _csv_text(front_3d_rows, _unit_headers(energy_suffix)),
+            "pareto3.png": pareto_3d_png(tracker, energy_unit, title),
             "sweep_summary.json": json.dumps({
                 "configurations_done": done, "configurations_total": total, "rows": rows,
-                "interrupted": interrupted, "energy_unit": energy_unit,
+                "configurations_over_limits": cut, "interrupted": interrupted, "energy_unit": energy_unit,
             }, indent=2) + "\n",
         })
     return summary
@@ -242,17 +253,61 @@ def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
     return buffer.getvalue()
 
 
-def front_text(fronts: dict[str, list[dict[str, Any]]], keys: tuple[str, ...], limit: int = 12) -> str:
+def pareto_3d_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
+    """The three-objective front (time, energy, area) in its three projections: the sampled
+    configurations in grey, each network's front points marked (a point can look beaten in
+    one projection: it wins on the third objective)."""
+    import textwrap
+
+    from .plots import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.8))
+    per = "per inference" if tracker.largest_batch == 1 else "per batch"
+    axis_of = {"time_ms": (0, f"time {per} (ms)"), "energy": (1, f"energy {per} ({energy_unit})"),
+               "area_mm2": (3, "area (mm^2)")}
+    pairs = (("time_ms", "energy"), ("time_ms", "area_mm2"), ("area_mm2", "energy"))
+    markers = ("o", "s", "^", "D", "v", "P")
+    colors = plt.get_cmap("tab10")
+    for ax, (x, y) in zip(axes, pairs):
+        (xi, xlabel), (yi, ylabel) = axis_of[x], axis_of[y]
+        for index, network in enumerate(tracker.fronts_3d):
+            points = tracker.sample.get(network, [])
+            ax.scatter([p[xi] for p in points], [p[yi] for p in points], s=8, color="0.75", linewidths=0,
+                       marker=markers[index % len(markers)])
+            front = tracker.fronts_3d[network]
+            ax.scatter([r[x] for r in front], [r[y] for r in front], s=22, color=colors(index % 10),
+                       marker=markers[index % len(markers)], edgecolors="black", linewidths=0.4, zorder=3,
+                       label=f"{network}: front ({len(front)} configs)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"{xlabel}, log scale")
+        ax.set_ylabel(f"{ylabel}, log scale")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7, loc="best", framealpha=0.9)
+    fig.suptitle("\n".join(textwrap.wrap(title, 110)) + "\nPareto front in time, energy and area (coloured); "
+                 "grey: the other configurations sampled", fontsize=9)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def front_text(fronts: dict[str, list[dict[str, Any]]], keys: tuple[str, ...], limit: int = 12,
+               objectives: str = "both time and energy") -> str:
     """The Pareto front of each network as a small table (fastest first)."""
     lines = []
+    csv_name = "pareto.csv" if objectives.startswith("both") else "pareto3.csv"
     for network, front in fronts.items():
-        lines.append(f"pareto    {network}: {len(front)} configuration(s) not beaten in both time and energy")
-        header = ["config", "time_ms", "energy", "utilization", "grid values"]
-        rows = [[str(r["config"]), f"{r['time_ms']:.4g}", f"{r['energy']:.4g}", f"{r['utilization']:.3f}",
-                 ", ".join(f"{k}={'unlimited' if r[k] is None else r[k]}" for k in keys)] for r in front[:limit]]
+        lines.append(f"pareto    {network}: {len(front)} configuration(s) not beaten in {objectives}")
+        header = ["config", "time_ms", "energy", "area_mm2", "utilization", "grid values"]
+        rows = [[str(r["config"]), f"{r['time_ms']:.4g}", f"{r['energy']:.4g}", f"{r['area_mm2']:.3g}",
+                 f"{r['utilization']:.3f}", ", ".join(f"{k}={'unlimited' if r[k] is None else r[k]}" for k in keys)]
+                for r in front[:limit]]
         widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(header)]
-        lines.append("          " + "  ".join(h.rjust(w) if i < 4 else h for i, (h, w) in enumerate(zip(header, widths))))
-        lines += ["          " + "  ".join(c.rjust(w) if i < 4 else c for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
+        lines.append("          " + "  ".join(h.rjust(w) if i < 5 else h for i, (h, w) in enumerate(zip(header, widths))))
+        lines += ["          " + "  ".join(c.rjust(w) if i < 5 else c for i, (c, w) in enumerate(zip(row, widths))) for row in rows]
         if len(front) > limit:
-            lines.append(f"          ... {len(front) - limit} more in pareto.csv")
+            lines.append(f"          ... {len(front) - limit} more in {csv_name}")
     return "\n".join(lines)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from ..engine.results import Results
+from ..hardware.area import AREA_PARTS
 from .labels import (LEVEL_LABELS, LOSS_LABELS, NOT_APPLICABLE, assumptions_of, batch_of, energy_column_unit, energy_unit_label,
                      is_picojoules, notes_of)
+
+
+AREA_LABELS = dict(zip(AREA_PARTS, ("MACs", "register files", "inter-PE links", "global buffer", "vector unit",
+                                    "per-core overhead")))
 
 
 def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str:
@@ -97,6 +102,9 @@ def totals_text(results: Results) -> str:
             if level != "static" or t["energy_static"]  # leakage only where the config charges it
         ) if t["energy"] else "energy    0",
         f"DRAM      {t['dram_read_bytes'] / 1e6:.3f} MB read, {t['dram_write_bytes'] / 1e6:.3f} MB written",
+        f"area      {t['area_mm2']:.3g} mm^2 at {hw['area']['technology_nm']:g} nm: " + ", ".join(
+            f"{label} {t[f'area_{part}_mm2'] / t['area_mm2']:.0%}" for part, label in AREA_LABELS.items()
+            if t[f"area_{part}_mm2"]) + " (docs/model.md, \"Area\")",
     ]
     if hw["cores"] > 1:
         per_core = ", ".join(f"{u:.3f}" for u in t["per_core_utilization"])

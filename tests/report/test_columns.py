@@ -53,9 +53,12 @@ def real_columns(tmp_path_factory) -> dict[str, set[str]]:
     (directory / "grid.yaml").write_text(GRID)
     invoke("sweep", "--net", NETWORK, "--hw", "32pe_os", "--grid", str(directory / "grid.yaml"),
            "--out", str(directory / "out"), "--per-layer")
-    for name in ("sweep.csv", "pareto.csv"):
+    for name in ("sweep.csv", "pareto.csv", "pareto3.csv"):
         seen["sweep"].update(header((directory / "out" / name).read_text()))
     seen["sweep_layers"].update(header((directory / "out" / "sweep_layers.csv").read_text()))
+    invoke("tune", "--net", NETWORK, "--grid", str(directory / "grid.yaml"), "--budget", "100",
+           "--out", str(directory / "tune"))
+    seen["tune"].update(header((directory / "tune" / "tune.csv").read_text()))
     return seen
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from sqnxt_sim import simulate
 from sqnxt_sim.report import plots
-from sqnxt_sim.report.sweep_output import ParetoTracker, pareto_png
+from sqnxt_sim.report.sweep_output import ParetoTracker, pareto_3d_png, pareto_png
 
 from tests.helpers import one_layer_network, tiny_hardware
 
@@ -32,10 +32,13 @@ def test_utilization_bars_are_as_wide_as_their_cycles():
 
 def test_pareto_png_colours_points_by_a_grid_key():
     tracker = ParetoTracker(color_key="pe_array.rows")
-    rows = [{"network": "n", "config": i, "time_ms": t, "energy": e, "pe_array.rows": r}
-            for i, (t, e, r) in enumerate([(1, 5, 8), (2, 3, 16), (3, 4, 32), (4, 1, 64)])]
+    rows = [{"network": "n", "config": i, "time_ms": t, "energy": e, "area_mm2": a, "pe_array.rows": r}
+            for i, (t, e, a, r) in enumerate([(1, 5, 4, 8), (2, 3, 3, 16), (3, 4, 1, 32), (4, 1, 2, 64)])]
     tracker.add(rows)
     assert [r["config"] for r in tracker.fronts["n"]] == [0, 1, 3]  # (3, 4) is beaten by (2, 3)
+    # ... but not in area: (3, 4) is the smallest chip, so the three-objective front keeps it.
+    assert [r["config"] for r in tracker.fronts_3d["n"]] == [0, 1, 2, 3]
+    assert pareto_3d_png(tracker, "pJ", "a title").startswith(b"\x89PNG")
     assert [p[2] for p in tracker.sample["n"]] == [8, 16, 32, 64]
     assert pareto_png(tracker, "pJ", "a title " * 30).startswith(b"\x89PNG")
     categorical = ParetoTracker(color_key="dataflow")

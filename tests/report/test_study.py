@@ -11,7 +11,7 @@ from sqnxt_sim.report.study import (
 
 @pytest.fixture(scope="module")
 def study():
-    return run_study(["32pe_os"])
+    return run_study(["32pe_os"], design=True)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_speedup_decomposes_into_macs_and_utilization(study):
 
 
 def test_report_text_is_deterministic_and_labels_reconstructions(study):
-    first, second = study_text_files(study), study_text_files(run_study(["32pe_os"]))
+    first, second = study_text_files(study), study_text_files(run_study(["32pe_os"], design=True))
     assert first == second
     report = first["report.md"]
     for name in ("sqnxt23_v2", "sqnxt23_v3", "sqnxt23_v4"):
@@ -227,3 +227,23 @@ def test_baselines_compare_the_published_v5_and_name_the_fastest_variant():
     v4, v5 = (study.result("32pe_ws", n).totals["time_ms"] for n in ("sqnxt23_v4", "sqnxt23_v5"))
     assert (f"v5 is not the fastest variant on every config: sqnxt23_v4 (a reconstruction) is faster on 32pe_ws "
             f"({v4:.3f} ms against v5's {v5:.3f} ms on 32pe_ws)") in report
+
+
+def test_tuning_at_equal_area_is_bounded_by_the_fixed_designs_utilization(study, facts):
+    (tuning,) = facts["tuning"]
+    assert tuning["fixed_config"] == "32pe_os" and set(tuning["networks"]) == {
+        "sqnxt23_v1", "sqnxt23_v5", "squeezenet1_0", "alexnet"}
+    for name, entry in tuning["networks"].items():
+        fixed, tuned = entry["fixed"], entry["tuned"]
+        assert tuned["area_mm2"] <= tuning["area_mm2"]
+        # 32pe_os itself (32 x 32, one core, os, 128 KiB) is in the default grid: tuning never loses.
+        assert entry["speedup"] >= 1
+        assert entry["speedup"] == pytest.approx(fixed["time_ms"] / tuned["time_ms"], rel=1e-9)
+        # At no more PEs than the fixed design, time >= MACs / (PEs x clock): speed-up <= 1 / utilization.
+        if tuned["pes"] <= tuning["pes"]:
+            assert entry["speedup"] <= entry["speedup_bound"] + 1e-9
+            assert entry["speedup_bound"] == pytest.approx(1 / fixed["utilization"])
+        # On its own tuned design the network gets exactly its speed-up.
+        assert entry["speedup_on_design_for"][name] == entry["speedup"]
+    report = study_text_files(study, facts)["report.md"]
+    assert "## 7. Tuning the accelerator to the network" in report and "1.9x-6.3x" in report
