@@ -4,7 +4,7 @@ The model is checked (``onnx.checker``), its nodes named, its constant subgraphs
 its shapes inferred (``fold.py``: fold -> infer -> fold, a few rounds); then every node is
 translated (``handlers.py`` and the ``ONNX_READERS`` of the ops in ``workload/ops``) into
 the explicit network form (the dict a user would write in YAML), which
-:func:`~sqnxt_sim.workload.load.network_from_dict` validates and builds with our own shape
+:func:`~sqnxt_sim.workload.build.network_from_dict` validates and builds with our own shape
 rules. Every layer's output is cross-checked against ONNX's inferred shape: a disagreement
 is an error, not a guess.
 
@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError
+from ..build import network_from_dict
 from ..graph import INPUT, Network
 from . import INSTALL_HINT, META_NETWORK, META_RECONSTRUCTION, META_STAGES
 from .fold import constant_value, evaluate, shape_value
@@ -357,8 +358,6 @@ class _Importer:
             "input": input_spec,
             "layers": t.layers,
         }
-        from ..load import network_from_dict  # noqa: PLC0415 - load imports this package lazily
-
         try:
             network = network_from_dict(data, self.source)
         except InputError as error:
