@@ -124,8 +124,9 @@ def nets(fmt: str) -> None:
       sqnxt-sim nets --format json
     """
     from .report.catalog import ZOO_COLUMNS, zoo_rows, zoo_text
+    from .workload.load import zoo_names
 
-    _print_rows(zoo_rows(), ZOO_COLUMNS, zoo_text, fmt)
+    _print_rows(zoo_rows([load_network(name) for name in zoo_names()]), ZOO_COLUMNS, zoo_text, fmt)
 
 
 @main.command()
@@ -139,9 +140,10 @@ def hws(fmt: str) -> None:
       sqnxt-sim hws
       sqnxt-sim hws --format csv
     """
+    from .hardware.load import shipped_configs
     from .report.catalog import HW_COLUMNS, hw_rows, hw_text
 
-    _print_rows(hw_rows(), HW_COLUMNS, hw_text, fmt)
+    _print_rows(hw_rows([resolve_hardware(name) for name in shipped_configs()]), HW_COLUMNS, hw_text, fmt)
 
 
 def _print_rows(rows: list[dict], columns: list[str], as_text, fmt: str) -> None:
@@ -208,10 +210,11 @@ def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | 
       sqnxt-sim compare --net squeezenet1_0 --net sqnxt23_v5 --hw 32pe_os --hw eyeriss --out reports/cmp
     """
     from .report import compare as comparing
+    from .studies.compare import compare as compare_networks
 
     if out is not None:
         check_out_dir(out)
-    comparison = comparing.compare(list(nets_), list(hws), batch=batch)
+    comparison = compare_networks(list(nets_), list(hws), batch=batch)
     if out is not None:
         files = comparing.comparison_files(comparison)
         _write_files(out, files)
@@ -239,7 +242,8 @@ def reproduce(out: Path, hws: tuple[str, ...]) -> None:
       sqnxt-sim reproduce                       # reports/study/report.md and its figures
       sqnxt-sim reproduce --out /tmp/study --hw 32pe_os --hw squeezelerator
     """
-    from .report.study import run_study, study_files, study_findings, study_summary
+    from .report.study import study_files, study_findings, study_summary
+    from .studies.squeezenext import run_study
 
     check_out_dir(out)
     study = run_study(list(hws) or None, design=True)

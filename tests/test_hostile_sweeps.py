@@ -118,7 +118,8 @@ def test_comparing_a_zero_energy_config_with_a_pj_one_warns_nothing(tmp_path):
     import warnings
 
     from sqnxt_sim import hardware_from_dict
-    from sqnxt_sim.report.compare import compare, comparison_files
+    from sqnxt_sim.report.compare import comparison_files
+    from sqnxt_sim.studies.compare import compare
 
     zero = hardware_from_dict({"name": "zero", "pe_array": {"rows": 8, "cols": 8},
                                "energy": {"mac": 0, "register_file": 0, "inter_pe": 0, "inter_pe_hop": 0,

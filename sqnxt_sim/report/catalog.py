@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
+from ..hardware.area import area_of
+from ..hardware.config import Hardware
 from ..workload.graph import Network
-from ..workload.load import load_network, zoo_names
 from .table import text_table
 
 ZOO_COLUMNS = ["name", "display_name", "reconstruction", "layers", "macs", "weights", "parameters",
@@ -24,11 +27,10 @@ def _input_axes(network: Network) -> str:
     return ("batch x " if network.input_layer.n > 1 else "") + axes
 
 
-def zoo_rows(names: list[str] | None = None) -> list[dict]:
-    """One row per zoo network (all of them unless ``names`` is given), in name order."""
+def zoo_rows(networks: Sequence[Network]) -> list[dict]:
+    """One row per network (``nets``: the zoo, in name order)."""
     rows = []
-    for name in names if names is not None else zoo_names():
-        network = load_network(name)
+    for network in networks:
         rows.append({
             "name": network.name,
             "display_name": network.display_name,
@@ -97,29 +99,27 @@ def network_text(network: Network) -> str:
 
 
 HW_COLUMNS = ["name", "rows", "cols", "cores", "total_pes", "dataflow", "clock_mhz", "global_buffer_kib",
-              "dram_bandwidth_bytes_per_cycle", "energy_unit", "description"]
+              "dram_bandwidth_bytes_per_cycle", "area_mm2", "energy_unit", "description"]
 
 
-def hw_rows() -> list[dict]:
-    """One row per shipped hardware config (``hws``), in name order."""
-    from ..hardware.load import resolve_hardware, shipped_configs  # noqa: PLC0415
-
+def hw_rows(configs: Sequence[Hardware]) -> list[dict]:
+    """One row per hardware config (``hws``: the shipped ones, in name order)."""
     rows = []
-    for name in shipped_configs():
-        hw = resolve_hardware(name)
-        rows.append({"name": name, "rows": hw.pe_array.rows, "cols": hw.pe_array.cols, "cores": hw.cores,
+    for hw in configs:
+        rows.append({"name": hw.name, "rows": hw.pe_array.rows, "cols": hw.pe_array.cols, "cores": hw.cores,
                      "total_pes": hw.pes, "dataflow": hw.dataflow + (f" of {', '.join(hw.best_of)}" if hw.best_of else ""),
                      "clock_mhz": hw.clock_mhz, "global_buffer_kib": hw.memory.global_buffer_kib,
                      "dram_bandwidth_bytes_per_cycle": hw.memory.dram_bandwidth_bytes_per_cycle,
-                     "energy_unit": hw.energy.unit, "description": hw.description})
+                     "area_mm2": area_of(hw).columns()["area_mm2"], "energy_unit": hw.energy.unit, "description": hw.description})
     return rows
 
 
 def hw_text(rows: list[dict]) -> str:
-    header = ["config", "array", "cores", "PEs", "dataflow", "MHz", "buffer KiB", "DRAM B/cycle", "description"]
+    header = ["config", "array", "cores", "PEs", "dataflow", "MHz", "buffer KiB", "DRAM B/cycle", "mm^2", "description"]
     lines = [[row["name"], f"{row['rows']}x{row['cols']}", str(row["cores"]), f"{row['total_pes']:,}", row["dataflow"],
               f"{row['clock_mhz']:g}", f"{row['global_buffer_kib']:g}",
               "unlimited" if row["dram_bandwidth_bytes_per_cycle"] is None else f"{row['dram_bandwidth_bytes_per_cycle']:g}",
+              f"{row['area_mm2']:.3g}",
               row["description"][:70] + ("..." if len(row["description"]) > 70 else "")] for row in rows]
-    return "\n".join([text_table(header, lines, left={0, 4, 8}), "",
+    return "\n".join([text_table(header, lines, left={0, 4, 9}), "",
                       "Use a name with --hw (sqnxt-sim run --hw squeezelerator), or copy a file from hwconfigs/ and edit it."])

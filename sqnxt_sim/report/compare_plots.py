@@ -5,17 +5,15 @@ matplotlib is imported only inside the functions (through :func:`plots.pyplot`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from ..engine.results import Results
-from .labels import batch_of, energy_unit
+from ..studies.compare import Comparison
+from .labels import batch_of, energy_unit, per_run_text
 from .plots import bars, hardware_text, not_modelled_note, png_bytes, pyplot, scale_for, stage_colors, time_text
 from .stages import stage_order, stage_rows
-
-if TYPE_CHECKING:
-    from .compare import Comparison
 
 # Stage slots are aligned across networks when at least this share of all stage labels is
 # common to every network (SqueezeNext variants share all of theirs; SqueezeNet and AlexNet
@@ -94,7 +92,7 @@ def totals_png(comparison: "Comparison") -> bytes:
     x = np.arange(len(nets))
     same_unit = comparison.energy_suffix is not None
     energy_values = np.array([[comparison.results[(hw.name, key)].totals["energy"] for key in nets] for hw in hws])
-    per = comparison.per_run
+    per = per_run_text(comparison.batches)
     if same_unit:
         e_factor, e_unit = scale_for(energy_values, energy_unit(comparison.results[(hws[0].name, nets[0])]))
         energy_label = f"energy ({e_unit})"
@@ -160,7 +158,7 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
               for key, unit in (("cycles", "clock cycles"), ("energy", energy_unit(comparison.on(hws[0].name)[0])))}
     y = np.arange(len(nets))[::-1]  # the reference on top
     labels = list(comparison.labels)
-    if comparison.per_run == "per batch":  # the batches differ: name each network's
+    if per_run_text(comparison.batches) == "per batch":  # the batches differ: name each network's
         labels = [f"{label} (batch {batch})" for label, batch in zip(labels, comparison.batches)]
     for row, hw in enumerate(hws):
         results = comparison.on(hw.name)
@@ -191,7 +189,7 @@ def stage_breakdown_png(comparison: "Comparison") -> bytes:
                 left += values
             ax.set_yticks(y)
             ax.set_yticklabels(labels if col == 0 else [], fontsize=9)
-            ax.set_xlabel(f"{key} {comparison.per_run} ({scaled_unit})")
+            ax.set_xlabel(f"{key} {per_run_text(comparison.batches)} ({scaled_unit})")
             ax.set_title(f"{hardware_text(results[0].hardware)}: {key} by stage", fontsize=10)
             ax.grid(axis="x", alpha=0.3)
             ax.set_axisbelow(True)

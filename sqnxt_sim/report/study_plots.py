@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from ..studies.squeezenext import BASELINE_LABELS, PAPER, VARIANTS, Study
 from .plots import png_bytes, pyplot
-
-if TYPE_CHECKING:
-    from .study import Study
 
 VARIANT_COLORS = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#d94801")  # v1..v4 blues, v5 orange
 BASELINE_COLORS = {"squeezenet1_0": "#1b9e77", "squeezenet1_1": "#a6dba0", "alexnet": "#7570b3",
                    "mobilenet_v1": "#e7298a"}
 
 
-def _config_labels(study: "Study") -> list[str]:
+def _config_labels(study: Study) -> list[str]:
     labels = []
     for config in study.configs:
         hw = study.hardware(config)
@@ -26,10 +22,8 @@ def _config_labels(study: "Study") -> list[str]:
     return labels
 
 
-def variants_totals_png(study: "Study") -> bytes:
+def variants_totals_png(study: Study) -> bytes:
     """v1..v5 on every config: time and energy relative to v1, and utilization."""
-    from .study import VARIANTS
-
     plt = pyplot()
     configs = study.configs
     x = np.arange(len(configs))
@@ -80,11 +74,9 @@ def _short_variant(name: str) -> str:
     return name.rsplit("_", 1)[-1]
 
 
-def baselines_png(study: "Study", facts: dict) -> bytes:
+def baselines_png(study: Study, facts: dict) -> bytes:
     """Speed-up and energy ratio of the published v5 over each baseline, with the paper's values;
     where another variant is faster on a config, a marker labelled with its name shows its ratio."""
-    from .study import BASELINE_LABELS, PAPER
-
     plt = pyplot()  # first: it imports matplotlib whatever the environment says
     from matplotlib.lines import Line2D
     from matplotlib.ticker import FixedLocator, NullLocator

@@ -1,11 +1,12 @@
 """nets / show as library calls: the zoo's golden counts and the reconstruction mark."""
 
 from sqnxt_sim import load_network
+from sqnxt_sim.workload.load import zoo_names
 from sqnxt_sim.report.catalog import layer_rows, network_text, zoo_rows, zoo_text
 
 
 def test_zoo_rows_have_golden_counts_and_marks():
-    rows = {row["name"]: row for row in zoo_rows()}
+    rows = {row["name"]: row for row in zoo_rows([load_network(name) for name in zoo_names()])}
     # shared/reference/squeezenext.md: v1 705,728 weights / 277,999,808 MACs; v5 915,648 / 224,916,480.
     assert (rows["sqnxt23_v1"]["weights"], rows["sqnxt23_v1"]["macs"]) == (705_728, 277_999_808)
     assert (rows["sqnxt23_v5"]["weights"], rows["sqnxt23_v5"]["macs"]) == (915_648, 224_916_480)

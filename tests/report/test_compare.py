@@ -8,7 +8,8 @@ import pytest
 
 from sqnxt_sim import InputError, network_from_dict
 from sqnxt_sim.paths import data_dir
-from sqnxt_sim.report.compare import compare, comparison_csv, comparison_json, comparison_rows, comparison_text
+from sqnxt_sim.report.compare import comparison_csv, comparison_json, comparison_rows, comparison_text
+from sqnxt_sim.studies.compare import compare
 from sqnxt_sim.report.compare_plots import merged_stage_order, stage_layout
 from sqnxt_sim.report.stages import stage_rows
 

@@ -8,7 +8,8 @@ import pytest
 from sqnxt_sim import hardware_from_dict, network_from_dict, resolve_hardware, simulate
 from sqnxt_sim.report import compare_plots, plots
 from sqnxt_sim.report.catalog import network_text
-from sqnxt_sim.report.compare import compare, comparison_csv, comparison_files, comparison_json, comparison_rows
+from sqnxt_sim.report.compare import comparison_csv, comparison_files, comparison_json, comparison_rows
+from sqnxt_sim.studies.compare import compare
 from sqnxt_sim.report.compare import comparison_text
 from sqnxt_sim.report.export import energy_header, layers_csv, rows_csv
 from sqnxt_sim.report.labels import LEVEL_LABELS, LOSS_LABELS, energy_column_unit, energy_unit, is_picojoules

@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from sqnxt_sim.report.study import (
-    PAPER, PAPER_UTILIZATION_GAIN, VARIANTS, baseline_ratios, run_study, study_findings, study_text_files, variant_rows,
-)
+from sqnxt_sim.report.study import baseline_ratios, study_findings, study_text_files, variant_rows
+from sqnxt_sim.studies.squeezenext import PAPER, PAPER_UTILIZATION_GAIN, VARIANTS, run_study
 
 
 @pytest.fixture(scope="module")
