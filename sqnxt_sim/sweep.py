@@ -208,20 +208,107 @@ def _copy_sections(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Hardware]:
-    """Validated hardware for combinations [start, stop). Errors name the grid file and key."""
-    base_data = base.model_dump(mode="json")
+    """Validated hardware for combinations [start, stop). Errors name the grid file and key.
+
+    Each grid value is validated once, applied to ``base`` alone; a combination is then built
+    from those validated values (no second validation), and the rules that tie keys together
+    (:func:`_cross_key_problem`) are checked on it. Combinations that share all but their last
+    values share the work of building them (row-major order: the last key varies fastest)."""
+    patches = _ValidatedValues(base, grid)
+    sizes = [len(options) for options in grid.values]
+    built: dict[tuple[int, ...], Hardware] = {(): base}
     configs = []
     for index in range(start, stop):
-        combo = grid.combination(index)
-        try:
-            # Every grid value went through hardware_from_dict once in validate_grid.
-            configs.append(hardware_from_dict(apply_overrides(base_data, combo), grid.source, plain=True))
-        except InputError as error:
-            field = error.field or ""
-            culprit = next((k for k in grid.columns if field == k or field.startswith(k + ".") or k.startswith(field + ".")), None)
+        picks = _picks(index, sizes)
+        depth = len(picks)
+        while picks[:depth] not in built:
+            depth -= 1
+        hw = built[picks[:depth]]
+        for axis in range(depth, len(picks)):
+            for path, value in patches.of(axis, picks[axis]):
+                hw = _set(hw, path, value)
+            if axis < len(picks) - 1:
+                built[picks[:axis + 1]] = hw
+        if len(built) > 4 * len(sizes) + 64:  # only the current prefixes are reused
+            built = {(): base, **{picks[:d]: built[picks[:d]] for d in range(1, len(picks)) if picks[:d] in built}}
+        problem = _cross_key_problem(hw)
+        if problem:
+            field, text = problem
+            combo = grid.combination(index)
+            culprit = next((k for k in grid.columns if field == k or field.startswith(k + ".") or k.startswith(field + ".")),
+                           None)
             shown = f"{culprit} = {combo[culprit]!r}" if culprit else f"combination {index}"
-            raise InputError(grid.source, field or None, f"{error.problem} (in {shown})") from None
+            raise InputError(grid.source, field, f"{text} (in {shown})")
+        configs.append(hw)
     return configs
+
+
+def _picks(index: int, sizes: list[int]) -> tuple[int, ...]:
+    """The value index of each axis for the index-th combination (row-major)."""
+    picks = []
+    for size in reversed(sizes):
+        index, pick = divmod(index, size)
+        picks.append(pick)
+    return tuple(reversed(picks))
+
+
+class _ValidatedValues:
+    """Per axis and value, the (attribute path, validated value) pairs the value sets, read back
+    from ``base`` with that value alone applied and validated; each computed when first used."""
+
+    def __init__(self, base: Hardware, grid: Grid) -> None:
+        self.base_data = base.model_dump(mode="json")
+        self.grid = grid
+        self.done: dict[tuple[int, int], list[tuple[tuple[str, ...], Any]]] = {}
+
+    def of(self, axis: int, pick: int) -> list[tuple[tuple[str, ...], Any]]:
+        found = self.done.get((axis, pick))
+        if found is None:
+            key, value = self.grid.keys[axis], self.grid.values[axis][pick]
+            overrides = overrides_of(key, value)
+            try:
+                alone = hardware_from_dict(apply_overrides(self.base_data, overrides), self.grid.source, plain=True)
+            except InputError as error:
+                field = error.field if key == TIED else key
+                raise InputError(self.grid.source, field, f"{error.problem.split(' (got')[0]} (got {value!r})") from None
+            found = self.done[(axis, pick)] = [(tuple(dotted.split(".")), _get(alone, dotted.split(".")))
+                                               for dotted in overrides]
+        return found
+
+
+def _get(model: Any, path: list[str]) -> Any:
+    for part in path:
+        model = getattr(model, part)
+    return model
+
+
+def _set(model: Any, path: tuple[str, ...], value: Any) -> Any:
+    """A copy of ``model`` with the attribute at ``path`` replaced (no validation: ``value`` is
+    already a validated value of that attribute)."""
+    head, *rest = path
+    return model.model_copy(update={head: _set(getattr(model, head), tuple(rest), value) if rest else value})
+
+
+def _cross_key_problem(hw: Hardware) -> tuple[str, str] | None:
+    """The rules of hardware/config.py that tie two keys together, which validating each grid
+    value alone cannot check (tests/test_sweep.py holds this list to the config's validators)."""
+    from .hardware.config import MAX_PES
+
+    array = hw.pe_array
+    if array.pes > MAX_PES:
+        return "pe_array", f"{array.rows} x {array.cols} is more than {MAX_PES:,} PEs"
+    if array.pes * hw.cores > MAX_PES:
+        return "cores", f"{hw.cores} cores of {array.rows} x {array.cols} are more than {MAX_PES:,} PEs"
+    if hw.energy.global_buffer is not None and hw.energy.global_buffer_by_capacity is not None:
+        return "energy", "give global_buffer or global_buffer_by_capacity, not both"
+    return None
+
+
+# The config's validators, by (model, name): those _cross_key_problem checks again on a built
+# combination, and those that look at one value only (validating each grid value covers them).
+CROSS_KEY_VALIDATORS = {("Hardware", "_array_size"), ("Hardware", "_chip_size"), ("Energy", "_one_buffer_cost")}
+ONE_VALUE_VALIDATORS = {("Hardware", "_candidates"), ("Energy", "_known_table"), ("Energy", "_increasing"),
+                        ("Area", "_known_table"), ("Area", "_increasing"), ("VectorUnit", "_known")}
 
 
 def validate_grid(base: Hardware, grid: Grid) -> None:

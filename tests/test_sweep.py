@@ -195,3 +195,54 @@ def test_bad_tied_values(tied, problem):
     with pytest.raises(InputError) as caught:
         validate_grid(resolve_hardware("32pe_os"), grid_from_dict({"": tied, "cores": [1, 2]}, "tied.yaml"))
     assert caught.value.source == "tied.yaml" and problem in caught.value.problem
+
+
+def test_every_config_validator_is_either_one_value_or_checked_again_on_combinations():
+    # Sweeps validate each grid value alone, then build combinations without a second
+    # validation: a validator that ties two keys together must be re-checked (sweep.py,
+    # _cross_key_problem). A new validator fails here until it is put in one of the two lists.
+    import inspect
+
+    from pydantic import BaseModel
+
+    from sqnxt_sim import sweep
+    from sqnxt_sim.hardware import config, vector
+
+    found = set()
+    for module in (config, vector):
+        for name, model in vars(module).items():
+            if inspect.isclass(model) and issubclass(model, BaseModel) and model.__module__ == module.__name__:
+                decorators = model.__pydantic_decorators__
+                found |= {(name, v) for v in (*decorators.field_validators, *decorators.model_validators)}
+    assert found == sweep.CROSS_KEY_VALIDATORS | sweep.ONE_VALUE_VALIDATORS
+
+
+def test_built_combinations_equal_fully_validated_configs():
+    base = resolve_hardware("squeezelerator")
+    grid = grid_from_dict({
+        "pe_array": [{"rows": 8, "cols": 32}, {"rows": 16, "cols": 16}], "pe_array.cols": [4, 64], "cores": [1, 3],
+        "energy.global_buffer": [4.0, None], "memory.global_buffer_kib": [64, 96.5], "best_of": [["os", "ws"], None],
+        "vector_unit": [{"lanes": 64, "ops_per_element": {"exp": 6}}],
+        "": [{"area.per_core_mm2": 0.5, "clock_mhz": 250}, {"area.per_core_mm2": 0, "clock_mhz": 1000}],
+    })
+    from sqnxt_sim.hardware.config import hardware_from_dict
+    from sqnxt_sim.sweep import apply_overrides
+
+    built = configurations(base, grid, 0, grid.size)
+    for index, hw in enumerate(built):
+        full = hardware_from_dict(apply_overrides(base.model_dump(mode="json"), grid.combination(index)))
+        assert hw.model_dump() == full.model_dump(), index
+
+
+@pytest.mark.parametrize("grid, field, words", [
+    # Each value alone is valid against the base; the combination breaks a rule across keys.
+    ({"pe_array.rows": [4096], "pe_array.cols": [2048]}, "pe_array", "more than 4,194,304 PEs"),
+    ({"pe_array.rows": [2048], "pe_array.cols": [2048], "cores": [2]}, "cores", "2 cores of 2048 x 2048"),
+    ({"energy.global_buffer": [4.0], "energy.global_buffer_by_capacity": ["cacti_65nm"]}, "energy", "not both"),
+])
+def test_rules_across_keys_hold_for_built_combinations(grid, field, words):
+    base = resolve_hardware("32pe_os").model_copy(update={"energy": resolve_hardware("32pe_os").energy.model_copy(
+        update={"global_buffer": None})})
+    with pytest.raises(InputError) as error:
+        configurations(base, grid_from_dict(grid), 0, 1)
+    assert error.value.field == field and words in error.value.problem
