@@ -16,13 +16,17 @@ from .errors import InputError, SqnxtError
 from .hardware.load import hardware_file, resolve_hardware
 from .outputs import check_out_dir, prepare_dir, write_report
 from .report.export import json_text, layers_csv, results_json, rows_csv
-from .report.table import layer_table_text, text_table, totals_text
+from .report.formats import names as format_names, render
+from .report.formats.text import text_table
+from .report.tables import Table, energy_units
+from .report.table import layer_table_text, totals_text
 from .workload.load import load_network
 
 EXIT_BAD_INPUT = 2
 
-format_option = click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
-                             show_default=True, help="What to print on stdout.")
+FORMAT_NAMES = format_names()
+format_option = click.option("--format", "fmt", type=click.Choice(list(FORMAT_NAMES)), default="table",
+                             show_default=True, help="What to print on stdout (table: text for a terminal).")
 batch_option = click.option("--batch", type=click.IntRange(1, 1_000_000), default=None,
                             help="Batch size (default: the network file's, 1 for the zoo).")
 
@@ -104,6 +108,14 @@ def run(net: str, hw: str, fmt: str, out: Path | None, batch: int | None, sort: 
         click.echo(layers_csv(results, sort, top), nl=False)
     elif fmt == "json":
         click.echo(results_json(results), nl=False)
+    elif fmt == "markdown":
+        from .report.table import selected_rows
+
+        columns = ["index", "name", "op", "shape", "macs", "cycles", "utilization", "spatial_utilization", "dataflow",
+                   "bound", "energy"]
+        click.echo(render(Table(f"{network.name} on {hardware.name}", columns, selected_rows(results, sort, top),
+                                energy_units(columns, results.energy_unit.column_suffix),
+                                ["```", *totals_text(results).splitlines(), "```"]), fmt), nl=False)
     else:
         click.echo(layer_table_text(results, sort, top))
         click.echo()
@@ -147,13 +159,13 @@ def hws(fmt: str) -> None:
 
 
 def _print_rows(rows: list[dict], columns: list[str], as_text, fmt: str) -> None:
-    """A catalog (networks, configs) as CSV, JSON or its text table."""
-    if fmt == "csv":
-        click.echo(rows_csv(rows, columns), nl=False)
-    elif fmt == "json":
-        click.echo(json_text(rows), nl=False)
-    else:
+    """A catalog (networks, configs) in any format; ``as_text`` renders the terminal table."""
+    if fmt == "table":
         click.echo(as_text(rows))
+    elif fmt == "json":
+        click.echo(json_text(rows), nl=False)  # every key of every row
+    else:
+        click.echo(render(Table("", columns, rows), fmt), nl=False)
 
 
 @main.command()
@@ -179,8 +191,9 @@ def show(net: str, fmt: str) -> None:
         if error.source != "--net":
             raise
         raise InputError("NET", error.field, error.problem) from None  # `show` takes a positional NET
-    if fmt == "csv":
-        click.echo(rows_csv(layer_rows(network), LAYER_COLUMNS), nl=False)
+    if fmt in ("csv", "markdown"):
+        click.echo(render(Table(network.name if fmt == "markdown" else "", LAYER_COLUMNS, layer_rows(network)), fmt),
+                   nl=False)
     elif fmt == "json":
         click.echo(json_text({"name": network.name, "display_name": network.display_name,
                               "reconstruction": network.reconstruction, "description": network.description,
@@ -222,6 +235,12 @@ def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | 
         click.echo(comparing.comparison_csv(comparison), nl=False)
     elif fmt == "json":
         click.echo(comparing.comparison_json(comparison), nl=False)
+    elif fmt == "markdown":
+        columns = ["hardware", "label", "macs", "cycles", "time_ms", "area_mm2", "energy", "utilization",
+                   "cycles_ratio", "energy_ratio"]
+        click.echo(render(Table(f"{', '.join(comparison.labels)} on {', '.join(hw.name for hw in comparison.hardware)}",
+                                columns, comparing.comparison_rows(comparison),
+                                energy_units(columns, comparison.energy_suffix)), fmt), nl=False)
     else:
         click.echo(comparing.comparison_text(comparison))
         if out is not None:

@@ -7,7 +7,7 @@ from typing import Sequence
 from ..hardware.area import area_of
 from ..hardware.config import Hardware
 from ..workload.graph import Network
-from .table import text_table
+from .formats.text import text_table
 
 ZOO_COLUMNS = ["name", "display_name", "reconstruction", "layers", "macs", "weights", "parameters",
                "input", "description"]

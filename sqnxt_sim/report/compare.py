@@ -17,7 +17,8 @@ from ..studies.compare import Comparison
 from .export import json_text, rows_csv
 from .labels import batch_of, energy_column_unit, energy_unit_label, per_run_text
 from .stages import stage_rows
-from .table import format_count, text_table
+from .formats.text import text_table
+from .table import format_count
 
 RATIO_OF = {"macs": "macs_ratio", "weights": "weights_ratio", "cycles": "cycles_ratio",
             "energy": "energy_ratio", "utilization": "utilization_ratio"}

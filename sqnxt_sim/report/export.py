@@ -1,32 +1,25 @@
-"""Results as CSV and JSON text. Deterministic: the same results give the same bytes."""
+"""Results as CSV and JSON text (report/formats for tables of rows). Deterministic: the same
+results give the same bytes."""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-from typing import Any, Iterable
+from typing import Any
 
 from ..engine.results import Results
+from .formats.csv import cell as _cell, header_with_unit, rows_csv
+from .formats.json import json_text
 from .labels import NOT_APPLICABLE, assumptions_of, notes_of, units_of
 from .table import selected_rows
 
-
-# Parts of a column name that make an energy column a pure number (energy_ratio,
-# energy_per_mac_ratio, energy_saving, a share): it gets no unit.
-DIMENSIONLESS_PARTS = ("_ratio", "_share", "share_", "_saving")
+__all__ = ["energy_header", "json_text", "layers_csv", "results_dict", "results_json", "rows_csv"]
 
 
 def energy_header(key: str, suffix: str | None) -> str:
-    """Energy columns carry their unit in the header (energy_macnorm, energy_dram_pJ...).
-
-    Not ``energy_unit`` and not ratios or shares of energies, which have no unit.
-    """
-    if not suffix or key == "energy_unit" or any(part in key for part in DIMENSIONLESS_PARTS):
-        return key
-    if key == "energy" or key.startswith("energy_"):
-        return f"{key}_{suffix}"
-    return key
+    """Energy columns carry their unit in the header (energy_macnorm, energy_dram_pJ...); not
+    ``energy_unit`` and not ratios or shares of energies, which have no unit."""
+    return header_with_unit(suffix)(key)
 
 
 def _energy_header(key: str, results: Results) -> str:
@@ -48,32 +41,6 @@ def layers_csv(results: Results, sort: str | None = None, top: int | None = None
                  "shape": "x".join(map(str, op["output_shape"][1:] or op["output_shape"])), "stage": ""}
         writer.writerow([cells.get(key, NOT_APPLICABLE) for key in keys])
     return buffer.getvalue()
-
-
-def rows_csv(rows: Iterable[dict[str, Any]], columns: list[str] | None = None,
-             energy_suffix: str | None = None) -> str:
-    """Rows of plain values as CSV; ``energy*`` headers get ``energy_suffix`` appended."""
-    rows = list(rows)
-    keys = columns if columns is not None else (list(rows[0]) if rows else [])
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([energy_header(key, energy_suffix) for key in keys])
-    for row in rows:
-        writer.writerow([_cell(row.get(key, "")) for key in keys])
-    return buffer.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, float):
-        return repr(value)
-    if value is None:
-        return ""
-    return value
-
-
-def json_text(data: Any) -> str:
-    """Indented JSON, keys in the order given, no NaN: the same data gives the same bytes."""
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
 
 
 def results_dict(results: Results) -> dict[str, Any]:

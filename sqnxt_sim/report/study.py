@@ -23,6 +23,7 @@ from ..studies.compare import Comparison
 from ..studies.squeezenext import (BASELINE_LABELS, BASELINES, CONVENTION_NETWORKS, OPTION_TWINS, PAPER,
                                    PAPER_UTILIZATION_GAIN, VARIANTS, Study)
 from .compare import comparison_rows, slug
+from .formats.markdown import markdown_table
 from .export import json_text, rows_csv
 from .labels import LOSS_LABELS
 from .stages import stage_rows
@@ -646,14 +647,6 @@ def _op_share(results: Results, op: str) -> dict:
 # ----------------------------------------------------------------------------- tables
 
 
-def _md_table(header: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    right = right if right is not None else set(range(1, len(header)))
-    align = ["---:" if i in right else ":---" for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def config_rows(study: Study) -> list[dict]:
     rows = []
     for hw in study.comparison.hardware:
@@ -816,7 +809,7 @@ def _setup_section(study: Study) -> list[str]:
     for net in study.comparison.networks:
         kind = "**reconstruction** (not published)" if net.reconstruction else "published definition"
         rows.append([net.display_name, f"{net.macs:,}", f"{net.weights:,}", kind])
-    out.append(_md_table(["network", "MACs", "weights", "source"], rows, right={1, 2}))
+    out.append(markdown_table(["network", "MACs", "weights", "source"], rows, right={1, 2}))
     out.append("")
     shipped = [hw.name in study.shipped for hw in study.comparison.hardware]
     out.append("Accelerator configs (`hwconfigs/*.yaml`):" if all(shipped) else
@@ -835,7 +828,7 @@ def _setup_section(study: Study) -> list[str]:
                   + (" pJ" if r["energy_unit"] == "pJ" else ""))
         rows.append([r["config"], array, f"{r['total_pes']:,}", r["dataflow"], f"{r['clock_mhz']:g}",
                      f"{r['global_buffer_kib']:g}", bw, energy])
-    out.append(_md_table(["config", "PE array", "PEs", "dataflow", "clock MHz", "global buffer KiB", "DRAM bandwidth",
+    out.append(markdown_table(["config", "PE array", "PEs", "dataflow", "clock MHz", "global buffer KiB", "DRAM bandwidth",
                           "energy per access: MAC / RF / inter-PE / GB / DRAM"], rows, right={2, 4, 5}))
     out.append("")
     out.append("What is assumed:")
@@ -899,12 +892,12 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
         out.append(f"Layers with at most {low['threshold_channels']} output channels "
                    f"(`low_channel_layers.csv`):")
         out.append("")
-        out.append(_md_table(["layer", "stage", "shape (in -> out)", "out channels", "spatial util", "util", "cycles"],
+        out.append(markdown_table(["layer", "stage", "shape (in -> out)", "out channels", "spatial util", "util", "cycles"],
                              rows, right={3, 4, 5, 6}))
         out.append("")
     out.append("v1 by stage (`v1_stages.csv`):")
     out.append("")
-    out.append(_md_table(["stage", "layers", "share of MACs", "share of cycles", "utilization"],
+    out.append(markdown_table(["stage", "layers", "share of MACs", "share of cycles", "utilization"],
                          [[r["stage"], str(r["layers"]), f"{r['share_of_macs']:.3f}", f"{r['share_of_cycles']:.3f}",
                            f"{r['utilization']:.3f}"] for r in low["stages"]]))
 
@@ -920,7 +913,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
             rows.append([r["display_name"] + (" (fastest)" if r["fastest"] else ""), f"{r['macs']:,}",
                          f"{r['weights']:,}", f"{r['cycles']:,}", f"{r['time_ms']:.3f}", _energy_short(r["energy"]),
                          f"{r['utilization']:.3f}", f"{r['cycles_ratio']:.3f}", _fixed(r['energy_ratio'])])
-        out.append(_md_table(["variant", "MACs", "weights", "cycles", "time ms", "energy (1e9)", "utilization",
+        out.append(markdown_table(["variant", "MACs", "weights", "cycles", "time ms", "energy (1e9)", "utilization",
                               "time / v1", "energy / v1"], rows))
         out.append("")
     out.append("Time in ms of every variant on every config (`variants.csv` has all columns):")
@@ -931,7 +924,7 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     rows.append(["utilization v1 -> v5"] + [
         f"{facts['v1_vs_v5'][c]['utilization_v1']:.2f} -> {facts['v1_vs_v5'][c]['utilization_v5']:.2f}"
         for c in study.configs])
-    out.append(_md_table(header, rows))
+    out.append(markdown_table(header, rows))
     out.append("")
     out.append(f"![v1..v5 relative to v1 on every config]({figures['variants_totals']})")
     out.append("")
@@ -1004,7 +997,7 @@ def _ratio_table(study: Study, entries: dict, named: bool) -> str:
         "faster than SqueezeNet v1.0", "less energy than SqueezeNet v1.0", "faster than AlexNet",
         "less energy than AlexNet", "faster than SqueezeNet v1.1", "faster than MobileNet v1"]
     first = 2 if named else 1
-    return _md_table(header, rows, right=set(range(first, first + 6)))
+    return markdown_table(header, rows, right=set(range(first, first + 6)))
 
 
 def _options_section(study: Study, facts: dict) -> list[str]:
@@ -1027,7 +1020,7 @@ def _options_section(study: Study, facts: dict) -> list[str]:
     header = (["dataflow", "fold overlap", "packed groups"] + [f"{_label(study, n)} ms" for n in names]
               + [f"{_label(study, n)} util" for n in names] + [f"v1 {first} util", f"v1 {first} fill/drain",
                                                                "v5 faster than v1"])
-    out.append(_md_table(header, rows, right=set(range(3, len(header)))))
+    out.append(markdown_table(header, rows, right=set(range(3, len(header)))))
     out.append("")
     out.append(options_text(facts))
     out.append("")
@@ -1049,7 +1042,7 @@ def _tuning_section(study: Study, facts: dict) -> list[str]:
         out.append(f"**{entry['fixed_config']}** ({entry['area_mm2']:.2f} mm^2, {entry['pes']:,} PEs; "
                    f"{entry['evaluated']:,} designs within its area):")
         out.append("")
-        out.append(_md_table(TABLE_HEADER, tuning_table(entry, lambda name: _label(study, name)),
+        out.append(markdown_table(TABLE_HEADER, tuning_table(entry, lambda name: _label(study, name)),
                              right={1, 2, 4, 5, 6, 7, 8}))
         out.append("")
         out.append(tuning_text(entry, lambda name: _label(study, name)))
@@ -1078,7 +1071,7 @@ def _conventions_section(shift: dict) -> list[str]:
                 if entry["energy_saving"] is not None and entry["energy_saving_legacy"] else None)
         rows.append([entry["label"], _times(entry["energy_saving"]), _times(entry["energy_saving_legacy"]),
                      _signed_pct(move), _times(entry["speedup"]), _times(entry["speedup_legacy"])])
-    out.append(_md_table(["ratio", "less energy (sourced)", "less energy (legacy)", "moved by", "faster (sourced)",
+    out.append(markdown_table(["ratio", "less energy (sourced)", "less energy (legacy)", "moved by", "faster (sourced)",
                           "faster (legacy)"], rows, right={1, 2, 3, 4, 5}))
     out.append("")
     shares = shift["v5_energy_shares"]
@@ -1104,7 +1097,7 @@ def _dataflow_section(study: Study, facts: dict) -> list[str]:
     header = ["network"] + [f"{d} time ms" for d in flows] + [f"{d} util" for d in flows]
     rows = [[_label(study, name)] + [f"{flows[d]['networks'][name]['time_ms']:.3f}" for d in flows]
             + [f"{flows[d]['networks'][name]['utilization']:.3f}" for d in flows] for name in names]
-    out.append(_md_table(header, rows, right=set(range(1, len(header)))))
+    out.append(markdown_table(header, rows, right=set(range(1, len(header)))))
     out.append("")
     rows = []
     for d, f in flows.items():
@@ -1118,7 +1111,7 @@ def _dataflow_section(study: Study, facts: dict) -> list[str]:
     first = next(iter(flows.values()))["first_stage"]
     out.append(f"v1's {first} and its layers with at most {facts['threshold_channels']} output channels, by dataflow:")
     out.append("")
-    out.append(_md_table(["dataflow", f"{first} share of cycles", "share of MACs", "utilization", "lost: small dims",
+    out.append(markdown_table(["dataflow", f"{first} share of cycles", "share of MACs", "utilization", "lost: small dims",
                           "fold remainders", "fill/drain", "on-chip buses", "memory stalls",
                           "best low-channel layer util", "v5 faster than v1"], rows, right=set(range(1, 11))))
     out.append("")

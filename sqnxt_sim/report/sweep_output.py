@@ -21,6 +21,7 @@ import numpy as np
 from ..errors import InputError
 from ..outputs import os_step, prepare_dir, write_report
 from ..sweep import ChunkResult, pareto_front, pareto_front_3d
+from .formats.csv import header_with_unit, rows_csv
 
 SAMPLE_POINTS = 20_000  # points kept for the scatter plot, whatever the sweep's size
 
@@ -129,7 +130,7 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
         for result in chunks:
             if directory is not None and not streams:
                 prepare_dir(directory)
-                streams = {name: CsvStream(directory / name, _unit_headers(energy_suffix)) for name in names}
+                streams = {name: CsvStream(directory / name, header_with_unit(energy_suffix)) for name in names}
             if streams:
                 streams["sweep.csv"].write(result.totals)
                 if per_layer:
@@ -151,9 +152,9 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
         front_rows = [row for network in tracker.fronts for row in tracker.fronts[network]]
         front_3d_rows = [row for network in tracker.fronts_3d for row in tracker.fronts_3d[network]]
         write_report(directory, {
-            "pareto.csv": _csv_text(front_rows, _unit_headers(energy_suffix)),
+            "pareto.csv": rows_csv(front_rows, energy_suffix=energy_suffix),
             "pareto.png": pareto_png(tracker, energy_unit, title),
-            "pareto3.csv": _csv_text(front_3d_rows, _unit_headers(energy_suffix)),
+            "pareto3.csv": rows_csv(front_3d_rows, energy_suffix=energy_suffix),
             "pareto3.png": pareto_3d_png(tracker, energy_unit, title),
             "sweep_summary.json": json.dumps({
                 "configurations_done": done, "configurations_total": total, "rows": rows,
@@ -161,23 +162,6 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
             }, indent=2) + "\n",
         })
     return summary
-
-
-def _unit_headers(suffix: str):
-    """Header names with the energy unit: energy -> energy_macnorm, energy_dram -> energy_dram_macnorm."""
-    def header(key: str) -> str:
-        return f"{key}_{suffix}" if suffix and (key == "energy" or key.startswith("energy_")) else key
-
-    return header
-
-
-def _csv_text(rows: list[dict[str, Any]], header=str) -> str:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        csv.writer(buffer, lineterminator="\n").writerow([header(key) for key in rows[0]])
-        writer.writerows(rows)
-    return buffer.getvalue()
 
 
 MAX_FRONT_LABELS = 12  # front points labelled with their config number, evenly chosen

@@ -1,26 +1,16 @@
-"""The terminal table: one line per layer, then the network totals; the text-table helper."""
+"""The terminal table of a run: one line per layer, then the network totals."""
 
 from __future__ import annotations
 
 from ..engine.results import Results
 from ..hardware.area import AREA_PARTS
+from .formats.text import text_table
 from .labels import (LEVEL_LABELS, LOSS_LABELS, NOT_APPLICABLE, assumptions_of, batch_of, energy_column_unit, energy_unit_label,
                      is_picojoules, notes_of)
 
 
 AREA_LABELS = dict(zip(AREA_PARTS, ("MACs", "register files", "inter-PE links", "global buffer", "vector unit",
                                     "per-core overhead")))
-
-
-def text_table(header: list[str], lines: list[list[str]], left: set[int]) -> str:
-    """Columns padded to their widest cell; ``left`` holds the indices of left-aligned columns."""
-    widths = [max([len(h)] + [len(line[i]) for line in lines]) for i, h in enumerate(header)]
-
-    def fmt(cells) -> str:
-        return "  ".join(c.ljust(w) if i in left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(line) for line in lines])
 
 
 def _energy_text(value: float, results: Results) -> str:
