@@ -8,6 +8,9 @@ a 10,000-configuration sweep < 5 s on one core (a fresh process: no schedule rem
 its `best` configurations now also evaluate rs, so the same grid with best over the GEMM
 presets is timed too, like for like with earlier releases);
 `sqnxt-sim run` start to finish < 1.5 s.
+A chunk of the sweep mixing os, ws, is and best is timed against the same chunk with every
+configuration on os: each dataflow runs only on the configurations that may choose it, so the
+mixed chunk costs about its share of each (not every dataflow for every configuration).
 Timings are medians of repeats; the speed-up is a ratio of two timings taken back to back,
 which is what stays meaningful on a shared, noisy machine.
 """
@@ -26,7 +29,7 @@ from pathlib import Path
 from sqnxt_sim import load_network, resolve_hardware, simulate
 from sqnxt_sim.engine.hardware_arrays import hardware_arrays
 from sqnxt_sim.engine.simulate import evaluate, prepare
-from sqnxt_sim.sweep import execute, grid_from_dict, validate_grid
+from sqnxt_sim.sweep import CHUNK_CONFIGS, configurations, execute, grid_from_dict, validate_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 GRID_10K = {  # 10 x 10 x 4 x 5 x 5 = 10,000 configurations
@@ -84,6 +87,14 @@ def main() -> None:
     per_layer = median_seconds(lambda: reference_simulate(network, hw), max(3, repeats // 3))
     results["per_layer_reference_ms"] = per_layer * 1e3
     results["speedup_one_config"] = per_layer * 1e3 / results["evaluate_one_config_ms"]
+
+    # One sweep chunk of the 4-dataflow grid, and the same arrays all on os, back to back (warm).
+    chunk = configurations(hw, grid_from_dict(GRID_10K), 0, CHUNK_CONFIGS)
+    mixed = hardware_arrays(chunk)
+    os_only = hardware_arrays([config.model_copy(update={"dataflow": "os", "best_of": None}) for config in chunk])
+    results["sweep_chunk_4_dataflows_ms"] = median_seconds(lambda: evaluate(workload, mixed), max(3, repeats // 3)) * 1e3
+    results["sweep_chunk_os_only_ms"] = median_seconds(lambda: evaluate(workload, os_only), max(3, repeats // 3)) * 1e3
+    results["sweep_chunk_4_dataflows_over_os_only"] = results["sweep_chunk_4_dataflows_ms"] / results["sweep_chunk_os_only_ms"]
 
     grid_data = dict(GRID_10K)
     if args.quick:

@@ -21,13 +21,41 @@ Example::
     results.totals["cycles"], results.totals["utilization"]
 """
 
-from .engine.simulate import prepare, simulate
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from .errors import InputError, SqnxtError
-from .hardware.config import Hardware, hardware_from_dict, load_hardware
-from .hardware.load import resolve_hardware
-from .sweep import execute, grid_from_dict, load_grid, pareto_front, validate_grid
-from .workload.graph import Network
-from .workload.load import load_network, network_from_dict
+
+if TYPE_CHECKING:
+    from .engine.simulate import prepare, simulate
+    from .hardware.config import Hardware, hardware_from_dict, load_hardware
+    from .hardware.load import resolve_hardware
+    from .sweep import execute, grid_from_dict, load_grid, pareto_front, validate_grid
+    from .workload.graph import Network
+    from .workload.load import load_network, network_from_dict
+
+# Imported on first use: `import sqnxt_sim.cli` then loads only what the command needs, and
+# the command line can keep the garbage collector out of the heavy imports (__main__.py).
+_LAZY = {
+    **dict.fromkeys(("prepare", "simulate"), ".engine.simulate"),
+    **dict.fromkeys(("Hardware", "hardware_from_dict", "load_hardware"), ".hardware.config"),
+    "resolve_hardware": ".hardware.load",
+    **dict.fromkeys(("execute", "grid_from_dict", "load_grid", "pareto_front", "validate_grid"), ".sweep"),
+    "Network": ".workload.graph",
+    **dict.fromkeys(("load_network", "network_from_dict"), ".workload.load"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 __all__ = [

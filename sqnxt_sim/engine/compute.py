@@ -61,13 +61,11 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
     ``vector_ops``: the vector layers' operations (default: one per element); ``vector_lanes``:
     the vector unit's operations per cycle per core (default: one per PE)."""
     layer = table.geometry
-    by_channels = _pieces_by_channels(layer, cores)
-    by_pixels = _pieces_by_pixels(dataflow, layer, cores)
     # Chunks are counted on the layer's (one group's) streamed dimension, the same for every core.
     options = (dataflow, array, psum_room, spill_psums, conventions, dataflow.stream_length(layer))
-    chan = _evaluate(by_channels, *options)
-    # One core: both splits are the whole layer.
-    pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(by_pixels, *options)
+    chan = _evaluate(_pieces_by_channels(layer, cores), *options)
+    # One core: both splits are the whole layer, so the pixel split is not evaluated.
+    pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(_pieces_by_pixels(dataflow, layer, cores), *options)
     use_pixels = pix["cycles"] < chan["cycles"]
     pick = {key: _choose(use_pixels, pix[key], chan[key]) for key in chan}
 

@@ -25,7 +25,7 @@ from .layer_table import LayerTable, layer_table
 from .liveness import ActivationPlan, activation_plan
 from .results import LOSS_COLUMNS, Results, plain
 from .schedule import RESIDENT_OPERANDS
-from .traffic import DramTraffic, Residency, dram_traffic, dram_traffic_stack, residency, stalled_cycles, too_small_buffer
+from .traffic import DramTraffic, Residency, dram_traffic, residency, stalled_cycles, too_small_buffer
 
 
 @dataclass(frozen=True)
@@ -81,25 +81,26 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     """Per-layer columns, each of shape (configurations, layers)."""
     table = workload.table
     res = residency(table, workload.plan, hw.buffer_words, hw.activation_share)
-    presets = [dataflows.model(name) for name in hw.dataflows_needed()]
     room = res.staging * PSUM_ROOM_SHARE
-    conventions = Conventions(hw.rf_per_mac, hw.load_drain_hops)
-    costs = [_compute_cost_per_array(table, preset, hw, room, conventions) for preset in presets]
+    # Each dataflow runs on the configurations that may choose it only (in a sweep chunk
+    # mixing os, ws, is and best, most configurations run one dataflow).
+    subsets = [_PresetSubset.of(hw, res, room, dataflows.model(name)) for name in hw.dataflows_needed()]
+    costs = [_compute_cost_per_array(table, subset.preset, subset.hw, subset.room, subset.conventions) for subset in subsets]
     # One schedule for every preset's capacity at once.
-    traffics = dram_traffic_stack(table, res, [res.staging - cost.psum_held for cost in costs])
+    traffics = _dram_traffic_of_subsets(table, [subset.res for subset in subsets],
+                                        [subset.res.staging - cost.psum_held for subset, cost in zip(subsets, costs)])
     evaluations = []
-    for preset, cost, traffic in zip(presets, costs, traffics):
-        out = _run(table, res, hw, preset, cost, traffic)
-        allowed = hw.candidates[:, [dataflows.code(preset.name)]]
-        overflowing = (out["psum_strategy"] == PSUM_TILED) & allowed
+    for subset, cost, traffic in zip(subsets, costs, traffics):
+        out = _run(table, subset.res, subset.hw, subset.preset, cost, traffic)
+        overflowing = out["psum_strategy"] == PSUM_TILED
         overflow = np.flatnonzero(overflowing.any(axis=0))
         if overflow.size:
-            out = _resolve_overflow(table, res, hw, preset, room, conventions, out, overflow,
-                                    overflowing[:, overflow].any(axis=1))
+            out = _resolve_overflow(table, subset.res, subset.hw, subset.preset, subset.room, subset.conventions, out,
+                                    overflow, overflowing[:, overflow].any(axis=1))
         evaluations.append(out)
-    chosen = _choose(evaluations, presets, hw)
-    columns = {key: _take(chosen, [e[key] for e in evaluations]) for key in evaluations[0]}
-    columns["dataflow_code"] = np.take(np.array([dataflows.code(p.name) for p in presets]), chosen)
+    chosen = _choose(evaluations, subsets, hw)
+    columns = _gather(chosen, evaluations, subsets)
+    columns["dataflow_code"] = np.take(np.array([dataflows.code(subset.preset.name) for subset in subsets]), chosen)
     if not columns["mappable"].all():
         layer = int(np.flatnonzero(~columns["mappable"].all(axis=0))[0])
         raise InputError("--hw", "memory.scratchpads",
@@ -108,6 +109,52 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     if not columns["feasible"].all():
         raise too_small_buffer(table, int(np.flatnonzero(~columns["feasible"].all(axis=0))[0]))
     return columns
+
+
+@dataclass(frozen=True)
+class _PresetSubset:
+    """One dataflow and the configurations that may run it (their own dataflow, or a
+    candidate of their ``best``), with those configurations' rows of everything it needs."""
+
+    preset: DataflowModel
+    rows: np.ndarray  # of the whole column, increasing
+    everyone: bool  # rows are every configuration (hw, res and room are the whole column's)
+    hw: HardwareArrays
+    res: Residency
+    room: np.ndarray
+    conventions: Conventions
+
+    @classmethod
+    def of(cls, hw: HardwareArrays, res: Residency, room: np.ndarray, preset: DataflowModel) -> "_PresetSubset":
+        allowed = hw.candidates[:, dataflows.code(preset.name)]
+        rows = np.flatnonzero(allowed)
+        everyone = bool(allowed.all())
+        if not everyone:
+            hw, res, room = hw.take(rows), res.take(slice(None), rows), room[rows]
+        return cls(preset, rows, everyone, hw, res, room, Conventions(hw.rf_per_mac, hw.load_drain_hops))
+
+
+def _dram_traffic_of_subsets(table: LayerTable, residencies: list[Residency], capacities: list) -> list[DramTraffic]:
+    """dram_traffic of each (residency, capacity) pair in one schedule call: their
+    configurations are stacked, so a layer shape and capacity they share is scheduled once."""
+    if len(residencies) == 1:
+        return [dram_traffic(table, residencies[0], capacities[0])]
+    shapes = [np.shape(r.writes) for r in residencies]
+
+    def stack(arrays):
+        return np.concatenate([np.broadcast_to(x, shape) for x, shape in zip(arrays, shapes)])
+
+    stacked = Residency(**{f.name: stack([getattr(r, f.name) for r in residencies]) for f in fields(Residency)
+                           if f.name != "staging"},
+                        staging=np.concatenate([r.staging for r in residencies]))
+    traffic = dram_traffic(table, stacked, stack(capacities))
+    bounds = np.cumsum([0] + [shape[0] for shape in shapes])
+
+    def part(value, a, b):
+        return {op: v[a:b] for op, v in value.items()} if isinstance(value, dict) else value[a:b]
+
+    return [DramTraffic(**{f.name: part(getattr(traffic, f.name), a, b) for f in fields(DramTraffic)})
+            for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _resolve_overflow(table: LayerTable, res: Residency, hw: HardwareArrays, preset: DataflowModel, room,
@@ -123,13 +170,18 @@ def _resolve_overflow(table: LayerTable, res: Residency, hw: HardwareArrays, pre
     sub_room = room if np.ndim(room) < 2 or np.shape(room)[-1] == 1 else room[:, layers]
     cost = _compute_cost_per_array(sub_table, preset, hw, sub_room, conventions, spill=True)
     spilled = _run(sub_table, sub_res, hw, preset, cost, dram_traffic(sub_table, sub_res, sub_res.staging - cost.psum_held))
-    tiled = {key: np.asarray(value)[np.ix_(configs, layers)] for key, value in out.items()}
+    tiled = {key: np.asarray(out[key])[np.ix_(configs, layers)] for key in ("psum_strategy", "feasible", "cycles", "energy")}
     spill = (tiled["psum_strategy"] == PSUM_TILED) & spilled["feasible"] & (
         (spilled["cycles"] * spilled["energy"] < tiled["cycles"] * tiled["energy"]) | ~tiled["feasible"])
+    # Spilling seldom wins: only those cells change (each column keeps its dtype).
+    spilled_config, spilled_layer = np.nonzero(spill)
+    if not spilled_config.size:
+        return out
+    cells = (configs[spilled_config], layers[spilled_layer])
     merged = {}
     for key, value in out.items():
         merged[key] = np.array(value, copy=True)
-        merged[key][np.ix_(configs, layers)] = np.where(spill, spilled[key], tiled[key])
+        merged[key][cells] = spilled[key][spilled_config, spilled_layer]
     return merged
 
 
@@ -312,32 +364,67 @@ def _bytes_float(words, word_bits) -> np.ndarray:
     return np.asarray(words, dtype=np.float64) * word_bits / 8
 
 
-def _choose(evaluations: list[dict], presets: list[DataflowModel], hw: HardwareArrays) -> np.ndarray:
-    """Index into ``presets`` per configuration and layer: among the dataflows a configuration
+def _choose(evaluations: list[dict], subsets: list[_PresetSubset], hw: HardwareArrays) -> np.ndarray:
+    """Index into ``subsets`` per configuration and layer: among the dataflows a configuration
     may run (its own, or every candidate of ``best``), the one with the fewest cycles (ties:
     least energy, then the earlier one). A dataflow whose tiles cannot fit is chosen only when
     no candidate fits (the caller then refuses the config)."""
-    allowed = [hw.candidates[:, [dataflows.code(p.name)]] for p in presets]
-    cycles = [np.where(ok, np.where(e["feasible"], e["cycles"].astype(np.float64), np.finfo(np.float64).max), np.inf)
-              for ok, e in zip(allowed, evaluations)]
-    best = np.zeros(np.shape(cycles[0]), dtype=np.int64)
-    current_cycles, current_energy = cycles[0], evaluations[0]["energy"]
+    shape = (hw.candidates.shape[0], np.shape(evaluations[0]["cycles"])[-1])
+
+    def cycles_and_energy(subset: _PresetSubset, evaluation: dict) -> tuple[np.ndarray, np.ndarray]:
+        cycles = np.where(evaluation["feasible"], evaluation["cycles"].astype(np.float64), np.finfo(np.float64).max)
+        if subset.everyone:
+            return cycles, evaluation["energy"]
+        # Configurations that may not run this dataflow see infinite cycles: never chosen.
+        all_cycles, all_energy = np.full(shape, np.inf), np.full(shape, np.inf)
+        all_cycles[subset.rows], all_energy[subset.rows] = cycles, evaluation["energy"]
+        return all_cycles, all_energy
+
+    best = np.zeros(shape, dtype=np.int64)
+    current_cycles, current_energy = cycles_and_energy(subsets[0], evaluations[0])
     for i in range(1, len(evaluations)):
-        energy = evaluations[i]["energy"]
-        better = (cycles[i] < current_cycles) | ((cycles[i] == current_cycles) & (energy < current_energy) & allowed[i])
+        cycles, energy = cycles_and_energy(subsets[i], evaluations[i])
+        allowed = hw.candidates[:, [dataflows.code(subsets[i].preset.name)]]
+        better = (cycles < current_cycles) | ((cycles == current_cycles) & (energy < current_energy) & allowed)
         best = np.where(better, i, best)
-        current_cycles = np.where(better, cycles[i], current_cycles)
+        current_cycles = np.where(better, cycles, current_cycles)
         current_energy = np.where(better, energy, current_energy)
     return best
 
 
-def _take(chosen: np.ndarray, candidates: list[np.ndarray]) -> np.ndarray:
-    if len(candidates) == 1:
-        return candidates[0]
-    out = candidates[0]
-    for i, candidate in enumerate(candidates[1:], start=1):
-        out = np.where(chosen == i, candidate, out)
-    return out
+def _gather(chosen: np.ndarray, evaluations: list[dict], subsets: list[_PresetSubset]) -> dict[str, np.ndarray]:
+    """Every column, at each configuration and layer the value of the chosen subset's preset."""
+    if len(evaluations) == 1:  # one dataflow: every configuration runs it
+        return dict(evaluations[0])
+    # A preset every configuration may run writes its cells in place. Another copies whole
+    # the rows it is the first to touch (a config running one dataflow, a best whose winner
+    # is the same everywhere, the first candidate of a best): later presets overwrite their
+    # own cells there, masked, as in the rows an earlier preset touched.
+    places = []
+    touched = np.zeros(chosen.shape[0], dtype=bool)
+    for i, subset in enumerate(subsets):
+        mine = chosen[subset.rows] == i
+        used = mine.any(axis=1)
+        if subset.everyone:
+            places.append(mine)
+        else:
+            first, later = np.flatnonzero(used & ~touched[subset.rows]), np.flatnonzero(used & touched[subset.rows])
+            places.append((first, subset.rows[first], later, subset.rows[later], mine[later]))
+        touched[subset.rows[used]] = True
+    columns = {}
+    for key in evaluations[0]:
+        values = [evaluation[key] for evaluation in evaluations]
+        column = np.empty(chosen.shape, dtype=np.result_type(*values))
+        for value, place in zip(values, places):
+            if isinstance(place, np.ndarray):
+                np.copyto(column, value, where=place)
+                continue
+            first, first_rows, later, later_rows, mask = place
+            column[first_rows] = value[first]
+            if later.size:
+                column[later_rows] = np.where(mask, value[later], column[later_rows])
+        columns[key] = column
+    return columns
 
 
 CODE_NAMES = {dataflows.code(name): name for name in dataflows.choices()}
