@@ -468,6 +468,71 @@ def tune(nets_: tuple[str, ...], hw: str, budget: float | None, max_pes: int | N
         click.echo(f"\nwrote     {out}/: {', '.join(sorted(files))}")
 
 
+@main.command()
+@click.option("--space", "space_path", required=True, type=click.Path(path_type=Path),
+              help="Search space file (YAML): the base family network and the values to try (docs/search.md).")
+@click.option("--hw", "hw", default="32pe_os", show_default=True,
+              help="Accelerator to search on (with --grid: the base config the grid modifies).")
+@click.option("--grid", "grid_path", default=None, type=click.Path(path_type=Path),
+              help="Grid of hardware values, as for sweep: the joint search, every candidate on every configuration.")
+@click.option("--max-macs", "max_macs", type=click.IntRange(1), default=None,
+              help="Cut candidates with more MACs, unevaluated (overrides the space file's max_macs).")
+@click.option("--max-params", "max_params", type=click.IntRange(1), default=None,
+              help="Cut candidates with more parameters (weights), unevaluated (overrides the space file's max_params).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Directory for search.csv (one row per candidate x config), search_pareto.csv and search.png.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Local worker processes.")
+@click.option("--reference", default="sqnxt23_v5", show_default=True,
+              help="Network the best candidate at its parameter budget is compared with (zoo name or path; none: skip).")
+@friendly_errors
+def search(space_path: Path, hw: str, grid_path: Path | None, max_macs: int | None, max_params: int | None,
+           out: Path | None, workers: int, reference: str) -> None:
+    """Search the SqueezeNext family (blocks per stage, stem, first block, width, groups) on an accelerator.
+
+    \b
+    Examples:
+      sqnxt-sim search --space searches/sqnxt23_blocks.yaml --hw 32pe_os --out reports/search
+      sqnxt-sim search --space searches/sqnxt23_blocks.yaml --hw 32pe_ws --max-params 915648 --workers 2
+      sqnxt-sim search --space space.yaml --hw 32pe_os --grid grid.yaml --out joint   # joint search
+
+    Prints the counts (candidates, cut, skipped, evaluated), the speed, the best candidate by
+    cycles within the base's parameters and how the best within the reference's (v5's) compares.
+    """
+    from .studies.search import load_space, reference_finding, run_search, search_fronts
+    from .report.search_output import search_files, search_summary
+    from .sweep import load_grid
+
+    if out is not None:
+        check_out_dir(out)
+    space = load_space(space_path)
+    base = resolve_hardware(hw)
+    grid = load_grid(grid_path) if grid_path is not None else None
+    if reference.lower() != "none":
+        from .paths import find_named_file
+
+        # A bad name fails before the search, not after it.
+        load_network(find_named_file(reference, "networks", "--reference", "network"))
+    shown = {"share": 0.1}
+
+    def progress(done: int, total: int) -> None:
+        # A line on stderr per tenth of a search of 10,000 evaluations or more.
+        if total >= 10_000 and done < total and done >= shown["share"] * total:
+            click.echo(f"searching {done:,} of {total:,} evaluations ({done / total:.0%})", err=True)
+            shown["share"] = (int(done / total * 10) + 1) / 10
+
+    with _terminate_as_interrupt():
+        result = run_search(space, base, grid, workers=workers, max_macs=max_macs, max_params=max_params,
+                            progress=progress)
+    fronts = search_fronts(result)
+    finding = reference_finding(result, reference) if reference.lower() != "none" and result.evaluations else None
+    if out is not None:
+        _write_files(out, search_files(result, fronts))
+    click.echo(search_summary(result, fronts, finding))
+    if out is not None:
+        click.echo(f"wrote     {out}/: search.csv ({result.evaluations:,} rows), search_pareto.csv"
+                   + (", search.png" if result.evaluations else ""))
+
+
 @main.command("export")
 @click.argument("net")
 @click.argument("target", type=click.Path(path_type=Path))
