@@ -252,20 +252,30 @@ def compare(nets_: tuple[str, ...], hws: tuple[str, ...], fmt: str, out: Path | 
               help="Directory for report.md, its figures and the CSV tables.")
 @click.option("--hw", "hws", multiple=True,
               help="Hardware config to include (repeat; default: every shipped config).")
+@click.option("--space", "space_path", type=click.Path(path_type=Path), default=None,
+              help="Search space of section 8 (default: v1's 21 blocks over 4 stages, both stems and first-block "
+                   "styles; docs/search.md).")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Local worker processes for the family search.")
 @friendly_errors
-def reproduce(out: Path, hws: tuple[str, ...]) -> None:
+def reproduce(out: Path, hws: tuple[str, ...], space_path: Path | None, workers: int) -> None:
     """Reproduce the SqueezeNext study: v1..v5 and the baselines on the shipped configs, as a report.
 
     \b
     Examples:
       sqnxt-sim reproduce                       # reports/study/report.md and its figures
       sqnxt-sim reproduce --out /tmp/study --hw 32pe_os --hw squeezelerator
+
+    Sections 7 and 8 tune the accelerator to each network and search the network family
+    (about 20 s of the run on two workers).
     """
     from .report.study import study_files, study_findings, study_summary
+    from .studies.search import load_space
     from .studies.squeezenext import run_study
 
     check_out_dir(out)
-    study = run_study(list(hws) or None, design=True)
+    space = load_space(space_path) if space_path is not None else None
+    study = run_study(list(hws) or None, design=True, search_space=space, workers=workers)
     facts = study_findings(study)
     files = study_files(study, facts)
     _write_files(out, files)

@@ -114,13 +114,16 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, args, words):
 
 def test_reproduce_writes_the_report(tmp_path):
     out = tmp_path / "study"
-    result = invoke("reproduce", "--hw", "32pe_os", "--out", str(out))
+    space = tmp_path / "space.yaml"  # section 8 on 4 candidates: v1's and v5's layouts, both stems
+    space.write_text("base: sqnxt23_v1\nblocks: [[6, 6, 8, 1], [2, 4, 14, 1]]\nstem_kernel: [5, 7]\n"
+                     "first_block: [projection, shared]\n")
+    result = invoke("reproduce", "--hw", "32pe_os", "--out", str(out), "--space", str(space), "--workers", "1")
     assert result.exit_code == 0, result.output
     assert "paper 2.59x" in result.output and "paper 8.26x" in result.output
     assert len(result.output.strip().splitlines()) <= 10  # a short summary
     report = (out / "report.md").read_text()
     figures = [line[line.index("](") + 2:-1] for line in report.splitlines() if line.startswith("![")]
-    assert len(figures) == 7  # with tuning.png (section 7)
+    assert len(figures) == 8  # with tuning.png and search.png (sections 7 and 8)
     for name in figures:
         assert (out / name).read_bytes()[:8] == PNG, name
     for name in ("totals.csv", "variants.csv", "ratios.csv", "low_channel_layers.csv", "v1_stages.csv",

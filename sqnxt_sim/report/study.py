@@ -395,7 +395,19 @@ def study_findings(study: Study) -> dict:
         "dataflows": dataflow_comparison(study),
         "options": option_effects(study),
         "tuning": list(study.tuning),
+        "search": _search_counts(study),
+        "search_findings": list(study.search_findings),
     }
+
+
+def _search_counts(study: Study) -> dict | None:
+    result = study.search
+    if result is None:
+        return None
+    return {"space": result.space.description or "the study's space", "base": result.space.base_name,
+            "enumerated": result.enumerated, "skipped": result.skipped, "cut": result.cut, "evaluated": result.evaluated,
+            "evaluations": result.evaluations, "config": result.hardware.name,
+            "dataflows": [result.grid.combination(i)["dataflow"] for i in range(result.configurations)]}
 
 
 # ----------------------------------------------------------------------------- text
@@ -534,6 +546,10 @@ def findings_list(study: Study, facts: dict) -> list[str]:
         out.append(f"**Tuning the accelerator to the network pays {_times(gains[low])}-{_times(gains[high])} at "
                    f"{entry['fixed_config']}'s area** ({_label(study, low)} to {_label(study, high)}; journal: "
                    "1.9x-6.3x). (Section 7.)")
+    if facts.get("search") and facts.get("search_findings"):
+        from .search_section import search_finding_line
+
+        out.append(search_finding_line(facts["search"], facts["search_findings"], lambda name: _label(study, name)))
     return [f"{i}. {line}" for i, line in enumerate(out, 1)]
 
 
@@ -965,6 +981,11 @@ def study_markdown(study: Study, facts: dict, figures: dict[str, str]) -> str:
     out += _dataflow_section(study, facts.get("dataflows") or {})
     out += _options_section(study, facts)
     out += _tuning_section(study, facts)
+    if facts.get("search"):
+        from .search_section import search_section
+
+        out += search_section(facts["search"], facts["search_findings"], lambda name: _label(study, name),
+                              figure_names(study).get("search"))
     out.append("## Files")
     out.append("")
     out.append("- `totals.csv`: every network on every config (cycles, time, energy, utilization, ratios to v1)")
@@ -1176,6 +1197,7 @@ def figure_names(study: Study) -> dict[str, str]:
         "variants_stages": "variants_stages.png",
         "baselines": "baselines.png",
         **({"tuning": "tuning.png"} if study.tuning else {}),
+        **({"search": "search.png"} if study.search is not None and study.search.evaluations else {}),
     }
 
 
@@ -1201,7 +1223,15 @@ def study_figures(study: Study, facts: dict | None = None) -> dict[str, bytes]:
         names["variants_stages"]: stage_breakdown_png(variants_only),
         names["baselines"]: baselines_png(study, facts),
         **({names["tuning"]: _tuning_png(study)} if study.tuning else {}),
+        **({names["search"]: _search_png(study)} if "search" in names else {}),
     }
+
+
+def _search_png(study: Study) -> bytes:
+    from .search_section import search_study_png
+
+    dataflows = _search_counts(study)["dataflows"]
+    return search_study_png(study.search.columns, study.search_findings, dataflows, lambda name: _label(study, name))
 
 
 def _tuning_png(study: Study) -> bytes:

@@ -5,7 +5,7 @@ accelerator tuned to each network. report/study.py turns it into findings, text 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..engine.results import Results
 from ..hardware.config import Hardware
@@ -46,6 +46,15 @@ OPTION_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "mobilenet_v1")
 # Section 7: tuning the accelerator to the network at the fixed design's area.
 TUNING_NETWORKS = ("sqnxt23_v1", "sqnxt23_v5", "squeezenet1_0", "alexnet")
 TUNING_CONFIGS = ("32pe_os", "squeezelerator")
+# Section 8: the family search from v1 (its 21 blocks over the 4 stages, at least one each; both
+# stems and first-block styles) within v5's parameters, on the finding config's array under os
+# and ws: networks are built once for both.
+SEARCH_SPACE = {"base": "sqnxt23_v1", "blocks": {"total": 21, "min_per_stage": 1}, "stem_kernel": [5, 7],
+                "first_block": ["projection", "shared"],
+                "description": "v1's 21 blocks over its 4 stages, at least one each; 5x5 or 7x7 stem; projection or "
+                               "shared first blocks"}
+SEARCH_DATAFLOWS = ("os", "ws")
+SEARCH_REFERENCE = "sqnxt23_v5"
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class Study:
     options: Comparison | None = None  # OPTION_NETWORKS on the finding config's array, one twin per OPTION_TWINS
     tuning: tuple[dict, ...] = ()  # studies.tune.equal_area_tuning of TUNING_NETWORKS, per TUNING_CONFIGS present
     shipped: tuple[str, ...] = ()  # the configs that are shipped ones, unchanged
+    search: Any = None  # studies.search.SearchResult of the family search (section 8), or None
+    search_findings: tuple[dict, ...] = ()  # studies.search.reference_finding per SEARCH_DATAFLOWS
 
     @property
     def configs(self) -> list[str]:
@@ -76,9 +87,12 @@ def default_configs() -> list[Hardware]:
     return sorted(hws, key=lambda hw: (hw.name != "squeezelerator", -hw.pes, hw.cores, hw.name))
 
 
-def run_study(hardware: Sequence[Hardware | str] | None = None, design: bool = False) -> Study:
+def run_study(hardware: Sequence[Hardware | str] | None = None, design: bool = False,
+              search_space: dict | str | None = None, workers: int = 1) -> Study:
     """Simulate the variants and the baselines on ``hardware`` (default: every shipped config).
-    ``design``: also tune the accelerator to each network (section 7; a few seconds)."""
+    ``design``: also tune the accelerator to each network (section 7) and search the family
+    (section 8; ``search_space``, default SEARCH_SPACE, within v5's parameters; ``workers``
+    processes share it): seconds more."""
     hws = default_configs() if not hardware else [hw if isinstance(hw, Hardware) else resolve_hardware(hw)
                                                   for hw in hardware]
     comparison = compare(list(VARIANTS + BASELINES), hws)
@@ -89,19 +103,33 @@ def run_study(hardware: Sequence[Hardware | str] | None = None, design: bool = F
     legacy_hw = base.model_copy(update={"energy": base.energy.model_copy(update=LEGACY_CONVENTIONS)})
     legacy = compare([n for n in comparison.networks if n.name in CONVENTION_NETWORKS], [legacy_hw])
     finding_hw = next(hw for hw in comparison.hardware if hw.name == finding)
-    tuning = ()
+    tuning, search, search_findings = (), None, ()
     if design:
         from ..engine.simulate import prepare
+        from .search import reference_finding
         from .tune import equal_area_tuning
 
         workloads = [prepare(n) for n in comparison.networks if n.name in TUNING_NETWORKS]
         fixed = [hw for hw in comparison.hardware if hw.name in TUNING_CONFIGS] or [comparison.hardware[0]]
         tuning = tuple(equal_area_tuning(workloads, hw) for hw in fixed)
+        search = family_search(finding_hw, comparison, search_space, workers)
+        search_findings = tuple(reference_finding(search, SEARCH_REFERENCE, config=i) for i in range(search.configurations))
     shipped = tuple(hw.name for hw in comparison.hardware
                     if hw.name in shipped_configs() and resolve_hardware(hw.name) == hw)
     return Study(comparison, finding, headline, legacy, compare(list(comparison.networks), dataflow_twins(finding_hw)),
                  compare([n for n in comparison.networks if n.name in OPTION_NETWORKS], option_twins(finding_hw)),
-                 tuning, shipped)
+                 tuning, shipped, search, search_findings)
+
+
+def family_search(base: Hardware, comparison: Comparison, space: dict | str | None = None, workers: int = 1):
+    """The family search of section 8: ``space`` (default SEARCH_SPACE) within the reference's
+    (v5's) parameters, on ``base``'s array under each of SEARCH_DATAFLOWS."""
+    from .search import run_search
+
+    reference = next((n for n in comparison.networks if n.name == SEARCH_REFERENCE), None)
+    budget = reference.weights if reference is not None else None
+    grid = {"dataflow": list(SEARCH_DATAFLOWS), "best_of": [None]}
+    return run_search(space or SEARCH_SPACE, base, grid, workers=workers, max_params=budget)
 
 
 def dataflow_twins(hw: Hardware) -> list[Hardware]:

@@ -8,9 +8,15 @@ from sqnxt_sim.report.study import baseline_ratios, study_findings, study_text_f
 from sqnxt_sim.studies.squeezenext import PAPER, PAPER_UTILIZATION_GAIN, VARIANTS, run_study
 
 
+# Section 8 on a small space: v1, v5 and three other layouts of 21 blocks, both stems and both
+# first-block styles: 5 x 2 x 2 = 20 candidates.
+SMALL_SPACE = {"base": "sqnxt23_v1", "blocks": [[6, 6, 8, 1], [2, 4, 14, 1], [1, 5, 14, 1], [1, 18, 1, 1], [4, 8, 8, 1]],
+               "stem_kernel": [5, 7], "first_block": ["projection", "shared"]}
+
+
 @pytest.fixture(scope="module")
 def study():
-    return run_study(["32pe_os"], design=True)
+    return run_study(["32pe_os"], design=True, search_space=SMALL_SPACE)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +81,8 @@ def test_speedup_decomposes_into_macs_and_utilization(study):
 
 
 def test_report_text_is_deterministic_and_labels_reconstructions(study):
-    first, second = study_text_files(study), study_text_files(run_study(["32pe_os"], design=True))
+    first, second = study_text_files(study), study_text_files(run_study(["32pe_os"], design=True,
+                                                                         search_space=SMALL_SPACE))
     assert first == second
     report = first["report.md"]
     for name in ("sqnxt23_v2", "sqnxt23_v3", "sqnxt23_v4"):
@@ -246,3 +253,27 @@ def test_tuning_at_equal_area_is_bounded_by_the_fixed_designs_utilization(study,
         assert entry["speedup_on_design_for"][name] == entry["speedup"]
     report = study_text_files(study, facts)["report.md"]
     assert "## 7. Tuning the accelerator to the network" in report and "1.9x-6.3x" in report
+
+
+def test_the_family_search_holds_v1_and_v5_with_the_studys_own_numbers(study, facts):
+    from sqnxt_sim import load_network, simulate
+
+    search = facts["search"]
+    assert (search["enumerated"], search["dataflows"], search["config"]) == (20, ["os", "ws"], "32pe_os")
+    # The budget is v5's 915,648 weights (squeezenext.md); the candidates over it are cut unevaluated.
+    assert search["evaluated"] + search["cut"] == 20 and facts["search_findings"][0]["params_budget"] == 915_648
+    ws = study.hardware("32pe_os").model_copy(update={"dataflow": "ws", "name": "ws"})
+    for finding, dataflow in zip(facts["search_findings"], ("os", "ws")):
+        for key, name in (("start", "sqnxt23_v1"), ("reference", "sqnxt23_v5")):
+            entry = finding[key]
+            assert entry["in_space"] and entry["name"] == name
+            # The search builds v1 and v5 from the family and evaluates them on 32pe_os's array:
+            # exactly the study's own simulations (os) and a run on the ws twin.
+            expected = (study.result("32pe_os", name) if dataflow == "os" else simulate(load_network(name), ws)).totals
+            assert (entry["cycles"], entry["params"]) == (expected["cycles"], expected["weights"])
+            assert entry["energy"] == pytest.approx(expected["energy"], rel=1e-9)
+        best, ref = finding["best_by_cycles"], finding["reference"]
+        assert best["params"] <= finding["params_budget"] and best["cycles"] <= ref["cycles"]
+        assert finding["cycles_ratio"] == pytest.approx(best["cycles"] / ref["cycles"])
+    report = study_text_files(study, facts)["report.md"]
+    assert "## 8. Searching the family from v1" in report and "(Section 8.)" in report
