@@ -447,15 +447,15 @@ def chunk_size(requested: int, layers: int) -> int:
     return max(1, min(requested, MAX_CHUNK_CELLS // max(layers, 1)))
 
 
-def _in_order(submit, bounds, window: int):
-    """Results of ``submit(a, b)`` for each bound, in order, with at most ``window`` in flight."""
+def in_order(submit, items, window: int):
+    """Results of ``submit(item)`` (a future) for each item, in order, with at most ``window``
+    in flight: memory is O(window), not O(items)."""
     from collections import deque
 
     pending = deque()
-    bounds = iter(bounds)
     try:
-        for a, b in bounds:
-            pending.append(submit(a, b))
+        for item in items:
+            pending.append(submit(item))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -496,15 +496,15 @@ def execute(
     elif workers > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=_quiet_on_signals) as pool:
-            yield from _in_order(lambda a, b: pool.submit(run_chunk, workloads, base, grid, a, b, per_layer, limits), bounds,
+        with ProcessPoolExecutor(max_workers=workers, initializer=quiet_on_signals) as pool:
+            yield from in_order(lambda ab: pool.submit(run_chunk, workloads, base, grid, *ab, per_layer, limits), bounds,
                                  IN_FLIGHT_PER_WORKER * workers)
     else:
         for a, b in bounds:
             yield run_chunk(workloads, base, grid, a, b, per_layer, limits)
 
 
-def _quiet_on_signals() -> None:
+def quiet_on_signals() -> None:
     """In a worker: die on Ctrl-C, SIGTERM or SIGHUP without a traceback. Forked workers inherit
     the parent's handlers, which turn the signal into KeyboardInterrupt; the parent (the same
     process group gets the signal) keeps the finished rows and reports the interruption."""
@@ -536,8 +536,8 @@ def _on_dask(address: str, workloads, base, grid, bounds, per_layer, limits) -> 
     try:
         shared = client.scatter(list(workloads), broadcast=True)
         window = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
-        yield from _in_order(lambda a, b: client.submit(_run_chunk_scattered, shared, base, grid, a, b, per_layer,
-                                                        limits, pure=False), bounds, window)
+        yield from in_order(lambda ab: client.submit(_run_chunk_scattered, shared, base, grid, *ab, per_layer,
+                                                     limits, pure=False), bounds, window)
     finally:
         client.close()
 

@@ -139,6 +139,21 @@ class Memory(_Strict):
         return {op: max(words * share // total, 1) for op, share in SCRATCHPAD_SHARES.items()}
 
 
+def _known_table(value):
+    """A table named by a string must be the built-in one."""
+    if isinstance(value, str) and value != sram.BUILT_IN:
+        raise ValueError(f"unknown table {value!r}: the built-in one is {sram.BUILT_IN!r}, or give the numbers")
+    return value
+
+
+def _increasing_capacities(points):
+    if isinstance(points, tuple):
+        kib = [p.kib for p in points]
+        if any(b <= a for a, b in zip(kib, kib[1:])):
+            raise ValueError("capacities (kib) must increase from point to point")
+    return points
+
+
 class CapacityPoint(_Strict):
     """One point of a buffer's energy-per-access curve."""
 
@@ -195,21 +210,8 @@ class Energy(_Strict):
                           f"register file and the buffer's SRAM; the MAC's leakage is not included). Default (null): "
                           f"no static energy.")
 
-    @field_validator("global_buffer_by_capacity", "static_power", mode="before")
-    @classmethod
-    def _known_table(cls, value):
-        if isinstance(value, str) and value != sram.BUILT_IN:
-            raise ValueError(f"unknown table {value!r}: the built-in one is {sram.BUILT_IN!r}, or give the numbers")
-        return value
-
-    @field_validator("global_buffer_by_capacity")
-    @classmethod
-    def _increasing(cls, points):
-        if isinstance(points, tuple):
-            kib = [p.kib for p in points]
-            if any(b <= a for a, b in zip(kib, kib[1:])):
-                raise ValueError("capacities (kib) must increase from point to point")
-        return points
+    _known_table = field_validator("global_buffer_by_capacity", "static_power", mode="before")(_known_table)
+    _increasing = field_validator("global_buffer_by_capacity")(_increasing_capacities)
 
     @model_validator(mode="after")
     def _one_buffer_cost(self) -> "Energy":
@@ -257,21 +259,8 @@ class Area(_Strict):
         0.0, description="Fixed area of each core besides its PEs (control, sequencer, edge buffers), in mm^2 "
                          "(default 0: not modelled).")
 
-    @field_validator("global_buffer_by_capacity", mode="before")
-    @classmethod
-    def _known_table(cls, value):
-        if isinstance(value, str) and value != sram.BUILT_IN:
-            raise ValueError(f"unknown table {value!r}: the built-in one is {sram.BUILT_IN!r}, or give the numbers")
-        return value
-
-    @field_validator("global_buffer_by_capacity")
-    @classmethod
-    def _increasing(cls, points):
-        if isinstance(points, tuple):
-            kib = [p.kib for p in points]
-            if any(b <= a for a, b in zip(kib, kib[1:])):
-                raise ValueError("capacities (kib) must increase from point to point")
-        return points
+    _known_table = field_validator("global_buffer_by_capacity", mode="before")(_known_table)
+    _increasing = field_validator("global_buffer_by_capacity")(_increasing_capacities)
 
 
 class Hardware(_Strict):

@@ -105,11 +105,9 @@ def search_study_png(columns: dict, findings: Sequence[dict[str, Any]], dataflow
                      label: Callable[[str], str]) -> bytes:
     """One panel per dataflow: every candidate's cycles against its parameters, the front, and
     v1, v5 and the fastest within v5's parameters marked."""
-    import io
-
     import numpy as np
 
-    from .plots import pyplot
+    from .plots import png_bytes, pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(1, len(dataflows), figsize=(6.2 * len(dataflows), 4.6), squeeze=False, sharey=True)
@@ -142,10 +140,7 @@ def search_study_png(columns: dict, findings: Sequence[dict[str, Any]], dataflow
     axes[0][0].set_ylabel("cycles per inference (thousands)")
     fig.suptitle("The SqueezeNext family searched from v1 (block layouts, stems, first-block styles)", fontsize=9)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig)
 
 
 def search_finding_line(search: dict[str, Any], findings: Sequence[dict[str, Any]], label: Callable[[str], str]) -> str:

@@ -8,7 +8,6 @@ into place: every row in the file is complete, and the summary says how far the 
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import tempfile
@@ -172,7 +171,7 @@ def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
     a legend otherwise), each network's front as a line with its points labelled by config."""
     import textwrap
 
-    from .plots import pyplot
+    from .plots import png_bytes, pyplot
 
     plt = pyplot()
     from matplotlib.colors import LogNorm, Normalize
@@ -231,10 +230,7 @@ def pareto_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(handles=handles, fontsize=7, loc="best", framealpha=0.9)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig, dpi=110)
 
 
 def pareto_3d_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes:
@@ -243,7 +239,7 @@ def pareto_3d_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes
     one projection: it wins on the third objective)."""
     import textwrap
 
-    from .plots import pyplot
+    from .plots import png_bytes, pyplot
 
     plt = pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.8))
@@ -272,10 +268,7 @@ def pareto_3d_png(tracker: ParetoTracker, energy_unit: str, title: str) -> bytes
     fig.suptitle("\n".join(textwrap.wrap(title, 110)) + "\nPareto front in time, energy and area (coloured); "
                  "grey: the other configurations sampled", fontsize=9)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig)
 
 
 def front_text(fronts: dict[str, list[dict[str, Any]]], keys: tuple[str, ...], limit: int = 12,

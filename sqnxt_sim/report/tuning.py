@@ -3,7 +3,6 @@ its prose (every number from studies/tune.py's facts) and its figure."""
 
 from __future__ import annotations
 
-import io
 from typing import Any, Callable, Sequence
 
 JOURNAL_RANGE = (1.9, 6.3)  # Gholami et al., IBM J. R&D 2019: speed-up from tuning the accelerator
@@ -104,7 +103,7 @@ def _and(items) -> str:
 def tuning_png(all_facts: Sequence[dict[str, Any]], label: Callable[[str], str]) -> bytes:
     """Per fixed design: each network's time on the fixed design and tuned to it (bars, log
     scale), its speed-up, and the bound 1 / fixed utilization."""
-    from .plots import pyplot
+    from .plots import png_bytes, pyplot
 
     plt = pyplot()
     from matplotlib.ticker import FuncFormatter
@@ -140,7 +139,4 @@ def tuning_png(all_facts: Sequence[dict[str, Any]], label: Callable[[str], str])
     fig.suptitle("Tuning the accelerator to the network at equal area (black line: the fastest a design of as "
                  "many PEs can be, MACs / PEs)", fontsize=9)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return png_bytes(fig)

@@ -35,7 +35,7 @@ import itertools
 import json
 import math
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -49,7 +49,8 @@ from ..errors import InputError, describe_pydantic_error, one_line_text
 from ..hardware.config import Hardware
 from ..hardware.load import resolve_hardware
 from ..paths import data_dir, find_named_file, shipped_names
-from ..sweep import CHUNK_CONFIGS, MAX_CHUNK_CELLS, Grid, configurations, grid_from_dict, load_grid, run_chunk, validate_grid
+from ..sweep import (CHUNK_CONFIGS, MAX_CHUNK_CELLS, Grid, configurations, grid_from_dict, in_order, load_grid,
+                     quiet_on_signals, run_chunk, validate_grid)
 from ..workload.load import load_network, network_from_dict
 from ..workload.netfile import MAX_FAMILY_BLOCKS, SqueezeNextFamily
 from ..yamlfile import path_exists, read_yaml_mapping
@@ -558,18 +559,8 @@ def _in_order(jobs: Iterator[_Job], workers: int) -> Iterator[_JobResult]:
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: deque = deque()
-        try:
-            for job in jobs:
-                pending.append(pool.submit(_run_job, job))
-                if len(pending) >= 2 * workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+    with ProcessPoolExecutor(max_workers=workers, initializer=quiet_on_signals) as pool:
+        yield from in_order(lambda job: pool.submit(_run_job, job), jobs, 2 * workers)
 
 
 @dataclass
