@@ -107,6 +107,7 @@ def search_study_png(columns: dict, findings: Sequence[dict[str, Any]], dataflow
     v1, v5 and the fastest within v5's parameters marked."""
     import numpy as np
 
+    from ..sweep import pareto_front
     from .plots import png_bytes, pyplot
 
     plt = pyplot()
@@ -116,12 +117,7 @@ def search_study_png(columns: dict, findings: Sequence[dict[str, Any]], dataflow
         mine = config == index
         params, cycles = np.asarray(columns["params"])[mine], np.asarray(columns["cycles"])[mine]
         ax.scatter(params / 1e6, cycles / 1e3, s=6, color="0.7", linewidths=0, label=f"{mine.sum():,} candidates")
-        order = np.lexsort((cycles, params))
-        front, best = [], np.inf
-        for i in order:
-            if cycles[i] < best:
-                front.append(i)
-                best = cycles[i]
+        front = pareto_front(params, cycles)  # ordered by parameters
         ax.plot(params[front] / 1e6, cycles[front] / 1e3, "-", color="#1f77b4", linewidth=1.2, drawstyle="steps-post",
                 label="fastest at or below each parameter count")
         ax.axvline(finding["params_budget"] / 1e6, color="0.4", linestyle=":", linewidth=1)
