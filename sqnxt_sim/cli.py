@@ -311,9 +311,9 @@ def limit_options(command):
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Local worker processes.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run the sweep on a cluster.")
-@click.option("--chunk", type=click.IntRange(1, 1_000_000), default=512, show_default=True,
+@click.option("--chunk", type=click.IntRange(1, 1_000_000), default=256, show_default=True,
               help="Configurations per engine call (bounds memory; capped so that configurations x layers "
-                   "stays within 500,000).")
+                   "stays within 50,000).")
 @batch_option
 @click.option("--color-by", "color_by", default=None,
               help="Grid key whose value colours pareto.png's points (default: the key with the most values).")
@@ -358,7 +358,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
     directory = out  # created by write_sweep with the first finished rows
     started = time.perf_counter()
     chunks = execute(workloads, base, grid, per_layer=per_layer, workers=workers, scheduler=scheduler, chunk=chunk,
-                     limits=limits)
+                     limits=limits, csv_lines=out is not None)
     title = f"{', '.join(nets_)}: {grid.size:,} configurations of {base.name} ({', '.join(grid.columns)})"
     terminal = sys.stderr.isatty()
     with _terminate_as_interrupt(), click.progressbar(length=grid.size, label="sweeping", file=sys.stderr,

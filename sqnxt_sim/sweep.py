@@ -21,27 +21,35 @@ order, so the output does not depend on how the sweep was executed.
 
 from __future__ import annotations
 
+import bisect
 import copy
+import csv
+import dataclasses
+import hashlib
+import io
 import json
 import math
+import pickle
+import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from .engine.hardware_arrays import hardware_arrays
 from .engine.results import plain
-from .engine.simulate import Workload, evaluate, network_totals
+from .engine.simulate import TOTALS_COLUMNS, Workload, evaluate, network_totals
 from .errors import InputError
-from .hardware.area import area_columns
+from .hardware.area import AreaTerms, area_at, area_columns, area_terms
+from .hardware.energy import access_costs
 from .hardware.config import Hardware, hardware_from_dict
 from .yamlfile import check_plain_data, read_yaml_mapping
 
-CHUNK_CONFIGS = 512  # configurations per engine call: (512 x layers) arrays stay small
-MAX_CHUNK_CELLS = 500_000  # configurations x layers of one engine call: about 300 MB of columns
+CHUNK_CONFIGS = 256  # configurations per engine call: its (256 x layers) arrays stay in the caches
+MAX_CHUNK_CELLS = 50_000  # configurations x layers of one engine call: at most about 200 MB of arrays (best of four)
 MAX_GRID_CONFIGURATIONS = 10**9  # about ten days at 1,000 configurations/s; more is a typo
-IN_FLIGHT_PER_WORKER = 2  # chunks submitted ahead per worker: memory stays bounded
+IN_FLIGHT_PER_WORKER = 4  # chunks submitted ahead per worker: memory stays bounded
 TOTAL_COLUMNS = (
     "cycles", "time_ms", "area_mm2", "utilization", "spatial_utilization", "energy", "energy_mac", "energy_register_file",
     "energy_inter_pe", "energy_global_buffer", "energy_dram", "energy_static", "dram_read_bytes", "dram_write_bytes", "stall_cycles",
@@ -214,11 +222,17 @@ def configurations(base: Hardware, grid: Grid, start: int, stop: int) -> list[Ha
     from those validated values (no second validation), and the rules that tie keys together
     (:func:`_cross_key_problem`) are checked on it. Combinations that share all but their last
     values share the work of building them (row-major order: the last key varies fastest)."""
-    patches = _ValidatedValues(base, grid)
+    return configurations_at(base, grid, range(start, stop))
+
+
+def configurations_at(base: Hardware, grid: Grid, indices: Iterable[int],
+                      patches: "_ValidatedValues | None" = None) -> list[Hardware]:
+    """:func:`configurations` of the combinations at ``indices`` (increasing)."""
+    patches = patches or _ValidatedValues(base, grid)
     sizes = [len(options) for options in grid.values]
     built: dict[tuple[int, ...], Hardware] = {(): base}
     configs = []
-    for index in range(start, stop):
+    for index in indices:
         picks = _picks(index, sizes)
         depth = len(picks)
         while picks[:depth] not in built:
@@ -366,10 +380,12 @@ class Limits:
         return any(v is not None for v in (self.max_area_mm2, self.max_pes, self.max_buffer_kib))
 
     def allows(self, hardware: Sequence[Hardware], area_mm2: Sequence[float]) -> list[bool]:
-        return [(self.max_area_mm2 is None or area <= self.max_area_mm2)
-                and (self.max_pes is None or hw.pes <= self.max_pes)
-                and (self.max_buffer_kib is None or hw.memory.global_buffer_kib <= self.max_buffer_kib)
-                for hw, area in zip(hardware, area_mm2)]
+        return [self.admits(hw.pes, hw.memory.global_buffer_kib, area) for hw, area in zip(hardware, area_mm2)]
+
+    def admits(self, pes: int, buffer_kib: float, area_mm2: float) -> bool:
+        return ((self.max_area_mm2 is None or area_mm2 <= self.max_area_mm2)
+                and (self.max_pes is None or pes <= self.max_pes)
+                and (self.max_buffer_kib is None or buffer_kib <= self.max_buffer_kib))
 
     def text(self) -> str:
         parts = [f"area <= {self.max_area_mm2:g} mm^2" if self.max_area_mm2 is not None else "",
@@ -389,15 +405,31 @@ class ChunkResult:
     totals: list[dict[str, Any]]  # configuration-major: each configuration, then each network
     layers: list[dict[str, Any]]  # per-layer rows when asked for, in the same order
     cut: int = 0  # configurations over the sweep's limits, not evaluated
+    # The totals as CSV lines (values in row order, no header) when asked for: rendered where
+    # the chunk ran, so writing a sweep's file costs its parent almost nothing per row.
+    csv_lines: str | None = None
 
 
 def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int, per_layer: bool,
-              limits: Limits | None = None) -> ChunkResult:
+              limits: Limits | None = None, csv_lines: bool = False) -> ChunkResult:
     """Evaluate combinations [start, stop) for every network. Runs in any worker process.
 
     Rows come configuration by configuration (networks inside), so a sweep's files do not
     depend on the chunk size or the executor. Configurations over ``limits`` are skipped.
+    ``csv_lines``: also render the totals as CSV lines (:attr:`ChunkResult.csv_lines`).
     """
+    result = _run_chunk(workloads, base, grid, start, stop, per_layer, limits)
+    if not csv_lines:
+        return result
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows([list(row.values()) for row in result.totals])
+    return dataclasses.replace(result, csv_lines=text.getvalue())
+
+
+def _run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int, per_layer: bool,
+               limits: Limits | None) -> ChunkResult:
+    if not per_layer and CLOCK_KEY in grid.keys and len(grid.values[grid.keys.index(CLOCK_KEY)]) > 1:
+        return _run_chunk_over_clocks(workloads, base, grid, start, stop, limits)
     configs = configurations(base, grid, start, stop)
     indices = list(range(start, stop))
     areas = area_columns(configs)["area_mm2"]
@@ -406,30 +438,198 @@ def run_chunk(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: 
         configs, indices, areas = ([x for x, keep in zip(column, kept) if keep] for column in (configs, indices, areas))
         if not configs:
             return ChunkResult(start, stop, [], [], stop - start)
+    per_network = _evaluated(workloads, configs, grid, start, stop, per_layer)
+    for totals in per_network:
+        totals[0]["area_mm2"] = areas
+    cells = _Cells(grid)
+    totals_rows: list[dict[str, Any]] = []
+    layer_rows: list[dict[str, Any]] = []
+    for offset, config in enumerate(indices):
+        combo = cells.of(config)
+        for workload, (totals, layers) in zip(workloads, per_network):
+            head = {"network": workload.network.name, "batch": workload.network.input_layer.n, "config": config, **combo}
+            totals_rows.append({**head, **{key: totals[key][offset] for key in TOTAL_COLUMNS}})
+            if layers is not None:
+                for index, name in enumerate(workload.table.names):
+                    layer_rows.append({**head, "layer": name, **{key: plain(layers[key][offset][index]) for key in LAYER_COLUMNS}})
+    return ChunkResult(start, stop, totals_rows, layer_rows, (stop - start) - len(indices))
+
+
+def _evaluated(workloads: Sequence[Workload], configs: list[Hardware], grid: Grid, start: int, stop: int,
+               per_layer: bool = False) -> list[tuple[dict[str, list], dict[str, list] | None]]:
+    """Per network, the totals (plain values, TOTAL_COLUMNS but area) of ``configs`` and, when
+    asked, their per-layer columns."""
     arrays = hardware_arrays(configs)
-    combos = [{key: _cell(value) for key, value in grid.combination(i).items()} for i in indices]
     per_network = []
     for workload in workloads:
         try:
-            columns = evaluate(workload, arrays)
+            columns = evaluate(workload, arrays, TOTALS_COLUMNS | set(LAYER_COLUMNS) if per_layer else TOTALS_COLUMNS)
         except InputError as error:
             if error.source != "--hw":
                 raise
             raise InputError(grid.source, error.field,
                              f"{error.problem} (in one of the combinations {start}..{stop - 1})") from None
-        totals = {**network_totals(columns, workload.table, arrays), "area_mm2": np.asarray(areas)}
+        totals = network_totals(columns, workload.table, arrays)
         layers = {key: columns[key].tolist() for key in LAYER_COLUMNS} if per_layer else None
-        per_network.append((workload, {key: totals[key].tolist() for key in TOTAL_COLUMNS}, layers))
-    totals_rows: list[dict[str, Any]] = []
-    layer_rows: list[dict[str, Any]] = []
-    for offset, (config, combo) in enumerate(zip(indices, combos)):
-        for workload, totals, layers in per_network:
-            head = {"network": workload.network.name, "batch": workload.network.input_layer.n, "config": config, **combo}
-            totals_rows.append({**head, **{key: plain(totals[key][offset]) for key in TOTAL_COLUMNS}})
-            if layers is not None:
-                for index, name in enumerate(workload.table.names):
-                    layer_rows.append({**head, "layer": name, **{key: plain(layers[key][offset][index]) for key in LAYER_COLUMNS}})
-    return ChunkResult(start, stop, totals_rows, layer_rows, (stop - start) - len(indices))
+        per_network.append(({key: [plain(v) for v in totals[key].tolist()] for key in TOTAL_COLUMNS if key != "area_mm2"},
+                            layers))
+    return per_network
+
+
+class _Cells:
+    """The grid's cells of each combination (dotted key -> CSV value), from per-axis pieces."""
+
+    def __init__(self, grid: Grid) -> None:
+        self.sizes = [len(options) for options in grid.values]
+        self.pieces = [[{k: _cell(v) for k, v in overrides_of(key, value).items()} for value in options]
+                       for key, options in zip(grid.keys, grid.values)]
+
+    def of(self, index: int) -> dict[str, Any]:
+        combo: dict[str, Any] = {}
+        for pieces, pick in zip(self.pieces, _picks(index, self.sizes)):
+            combo.update(pieces[pick])
+        return combo
+
+
+CLOCK_KEY = "clock_mhz"
+MEMO_ENTRIES = 150_000  # configurations but their clock kept per process (and per network): about 70 MB when full
+_CLOCK_FREE = tuple(key for key in TOTAL_COLUMNS if key not in ("time_ms", "area_mm2"))
+
+
+class _ClockMemo:
+    """For one base and grid, in one process: what does not depend on a configuration's clock.
+
+    Without leakage (energy.static_power off: static_per_us is 0) the engine's cycles, energy
+    and traffic do not depend on the clock, which sets the time (cycles / clock) and, through
+    the MAC's Aladdin row, the area. A configuration is keyed by its index with the clock's
+    axis left out (its "reduced" index). When full, the memo keeps what it has (a sweep whose
+    clock siblings lie further apart gains less; its numbers are the same)."""
+
+    def __init__(self, fingerprint: bytes, base: Hardware, grid: Grid) -> None:
+        self.fingerprint = fingerprint
+        self.patches = _ValidatedValues(base, grid)
+        self.axis = grid.keys.index(CLOCK_KEY)
+        self.clocks = [self.patches.of(self.axis, pick)[0][1] for pick in range(len(grid.values[self.axis]))]
+        self.inner = math.prod(len(v) for v in grid.values[self.axis + 1:])
+        self.cells = _Cells(grid)
+        # reduced index -> (area terms, chip PEs, buffer KiB, no leakage)
+        self.hardware: dict[int, tuple[AreaTerms, int, float, bool]] = {}
+        self.terms: dict[AreaTerms, AreaTerms] = {}  # one object per distinct value
+        self.areas: dict[tuple[int, int], float] = {}  # (id(terms), clock pick) -> area_mm2 shown
+        self.totals: dict[tuple[bytes, int], bytes] = {}  # (workload fingerprint, reduced index) -> packed values
+        self.packing: struct.Struct | None = None
+        self.kinds: tuple[type, ...] = ()
+
+    def reduced(self, index: int) -> tuple[int, int]:
+        """(reduced index, clock pick) of a combination."""
+        size = len(self.clocks)
+        return (index // (self.inner * size)) * self.inner + index % self.inner, (index // self.inner) % size
+
+    def facts(self, reduced: int, hw: Hardware) -> tuple[AreaTerms, int, float, bool]:
+        terms = area_terms(hw)
+        terms = self.terms.setdefault(terms, terms)
+        facts = (terms, hw.pes, hw.memory.global_buffer_kib, access_costs(hw).static_per_us == 0)
+        if len(self.hardware) < MEMO_ENTRIES:
+            self.hardware[reduced] = facts
+        return facts
+
+    def area(self, terms: AreaTerms, pick: int) -> float:
+        key = (id(terms), pick)
+        area = self.areas.get(key)
+        if area is None:
+            area = float(f"{area_at(terms, self.clocks[pick]).total:.10g}")
+            if len(self.areas) < MEMO_ENTRIES:
+                self.areas[key] = area
+        return area
+
+    def remember(self, workload: bytes, reduced: int, values: tuple) -> None:
+        kinds = tuple(type(v) for v in values)
+        if self.packing is None:
+            self.kinds = kinds
+            self.packing = struct.Struct("".join("q" if kind is int else "d" for kind in kinds))
+        if kinds == self.kinds and len(self.totals) < MEMO_ENTRIES:
+            self.totals[(workload, reduced)] = self.packing.pack(*values)
+
+    def recall(self, workload: bytes, reduced: int) -> tuple | None:
+        packed = self.totals.get((workload, reduced))
+        return None if packed is None else self.packing.unpack(packed)
+
+
+_memo: _ClockMemo | None = None
+
+
+def _clock_memo(base: Hardware, grid: Grid) -> _ClockMemo:
+    global _memo
+    fingerprint = hashlib.blake2b(pickle.dumps((base, grid.keys, grid.values)), digest_size=16).digest()
+    if _memo is None or _memo.fingerprint != fingerprint:
+        _memo = _ClockMemo(fingerprint, base, grid)
+    return _memo
+
+
+def _run_chunk_over_clocks(workloads: Sequence[Workload], base: Hardware, grid: Grid, start: int, stop: int,
+                           limits: Limits | None) -> ChunkResult:
+    """run_chunk of a grid that varies the clock (totals only): each configuration without
+    leakage is evaluated once per process whatever its clock (:class:`_ClockMemo`); its clock
+    siblings take its clock-free totals and their own time and area."""
+    memo = _clock_memo(base, grid)
+    prints = [workload_fingerprint(w) for w in workloads]
+    places = [(index, *memo.reduced(index)) for index in range(start, stop)]
+    unseen = {}
+    for index, reduced, _ in places:
+        if reduced not in memo.hardware and reduced not in unseen:
+            unseen[reduced] = index
+    built = dict(zip(unseen.values(), configurations_at(base, grid, unseen.values(), memo.patches)))
+    facts = {reduced: memo.facts(reduced, built[index]) for reduced, index in unseen.items()}
+    kept = []
+    for index, reduced, pick in places:
+        terms, pes, kib, no_leak = facts.get(reduced) or memo.hardware[reduced]
+        area = memo.area(terms, pick)
+        if limits and not limits.admits(pes, kib, area):
+            continue
+        kept.append((index, reduced, pick, area, no_leak))
+    # What must be evaluated: a configuration with leakage itself; one without, once.
+    fresh_reduced: set[int] = set()
+    wanted: dict[int, int] = {}  # index evaluated -> its reduced index, or -1: for itself
+    for index, reduced, _, _, no_leak in kept:
+        if not no_leak:
+            wanted[index] = -1
+        elif reduced not in fresh_reduced and any(memo.recall(p, reduced) is None for p in prints):
+            wanted[index] = reduced
+            fresh_reduced.add(reduced)
+    fresh: dict[tuple[int, int], tuple] = {}  # (network position, evaluated index or reduced) -> values
+    if wanted:
+        order = sorted(wanted)
+        configs = [built.get(index) for index in order]
+        missing = [index for index, hw in zip(order, configs) if hw is None]
+        extra = dict(zip(missing, configurations_at(base, grid, missing, memo.patches)))
+        configs = [hw if hw is not None else extra[index] for index, hw in zip(order, configs)]
+        for position, (totals, _) in enumerate(_evaluated(workloads, configs, grid, start, stop)):
+            for offset, index in enumerate(order):
+                values = tuple(totals[key][offset] for key in _CLOCK_FREE)
+                reduced = wanted[index]
+                if reduced >= 0:
+                    memo.remember(prints[position], reduced, values)
+                    fresh[(position, -1 - reduced)] = values
+                else:
+                    fresh[(position, index)] = values
+    rows: list[dict[str, Any]] = []
+    cycles_at = _CLOCK_FREE.index("cycles")
+    for index, reduced, pick, area, no_leak in kept:
+        combo = memo.cells.of(index)
+        for position, workload in enumerate(workloads):
+            key = (position, -1 - reduced) if no_leak else (position, index)
+            values = fresh.get(key) or memo.recall(prints[position], reduced)
+            cycles = values[cycles_at]
+            row = {"network": workload.network.name, "batch": workload.network.input_layer.n, "config": index, **combo,
+                   "cycles": cycles, "time_ms": plain(cycles / (memo.clocks[pick] * 1e3)), "area_mm2": area}
+            row.update(zip(_CLOCK_FREE[1:], values[1:]))
+            rows.append(row)
+    return ChunkResult(start, stop, rows, [], (stop - start) - len(kept))
+
+
+def workload_fingerprint(workload: Workload) -> bytes:
+    """What a workload's numbers depend on (its layer table and activation plan), hashed."""
+    return hashlib.blake2b(pickle.dumps((workload.table, workload.plan)), digest_size=16).digest()
 
 
 def _cell(value: Any) -> Any:
@@ -440,6 +640,38 @@ def _cell(value: Any) -> Any:
 def chunk_bounds(size: int, chunk: int = CHUNK_CONFIGS) -> Iterator[tuple[int, int]]:
     for start in range(0, size, chunk):
         yield start, min(size, start + chunk)
+
+
+def _clock_period(grid: Grid, chunk: int) -> int | None:
+    """Chunks of a grid that varies the clock stay within blocks of this many combinations, so
+    that clock siblings (equal but for the clock, :class:`_ClockMemo`) share a chunk or fall in
+    chunks at the same offset of their blocks. None: no clock axis."""
+    if CLOCK_KEY not in grid.keys:
+        return None
+    axis = grid.keys.index(CLOCK_KEY)
+    inner = math.prod(len(v) for v in grid.values[axis + 1:])
+    siblings = inner * len(grid.values[axis])
+    if siblings <= chunk:
+        return (chunk // siblings) * siblings  # every sibling in the chunk
+    return inner
+
+
+def _bounds_within(size: int, chunk: int, period: int | None) -> Iterator[tuple[int, int]]:
+    if period is None:
+        yield from chunk_bounds(size, chunk)
+        return
+    for block in range(0, size, period):
+        for start, stop in chunk_bounds(min(period, size - block), min(chunk, period)):
+            yield block + start, block + stop
+
+
+def _affinity(grid: Grid, chunk: int, period: int | None):
+    """The worker (modulo the workers) a chunk starting at ``start`` goes to."""
+    if period is None or CLOCK_KEY not in grid.keys:
+        return lambda start: start // chunk
+    axis = grid.keys.index(CLOCK_KEY)
+    inner, clocks = math.prod(len(v) for v in grid.values[axis + 1:]), len(grid.values[axis])
+    return lambda start: ((start // (inner * clocks)) * inner + start % inner) // min(chunk, period)
 
 
 def chunk_size(requested: int, layers: int) -> int:
@@ -461,13 +693,19 @@ def in_order(submit, items, window: int):
         while pending:
             yield pending.popleft().result()
     finally:
+        from concurrent.futures import Future
+
         for future in pending:
-            future.cancel()
+            # A local pool's queued futures run out instead (a few chunks): when its workers die
+            # on a signal, Python 3.11's pool fails on a cancelled future (InvalidStateError in
+            # terminate_broken) and the process hangs at exit.
+            if not isinstance(future, Future):
+                future.cancel()
 
 
 def execute(
     workloads: Sequence[Workload], base: Hardware, grid: Grid, *, per_layer: bool = False, workers: int = 1,
-    scheduler: str | None = None, chunk: int = CHUNK_CONFIGS, limits: Limits | None = None,
+    scheduler: str | None = None, chunk: int = CHUNK_CONFIGS, limits: Limits | None = None, csv_lines: bool = False,
 ) -> Iterator[ChunkResult]:
     """Run a sweep: every network x every combination of ``grid`` applied to ``base``.
 
@@ -479,6 +717,7 @@ def execute(
     ``chunk`` configurations per worker are in flight at a time, so memory does not grow with
     the grid. A combination that is not a valid config raises InputError naming the grid key.
     ``limits`` (:class:`Limits`: area, PEs, buffer) skips the configurations over a budget.
+    ``csv_lines``: each chunk also carries its totals rendered as CSV lines.
 
     Example::
 
@@ -490,18 +729,29 @@ def execute(
         [(row["config"], row["cycles"]) for row in rows]     # 4 configurations
     """
     chunk = chunk_size(chunk, max((len(w.table) for w in workloads), default=1))
-    bounds = chunk_bounds(grid.size, chunk)
+    period = _clock_period(grid, chunk) if not per_layer else None
+    bounds = _bounds_within(grid.size, chunk, period)
     if scheduler:
-        yield from _on_dask(scheduler, workloads, base, grid, bounds, per_layer, limits)
+        yield from _on_dask(scheduler, workloads, base, grid, bounds, per_layer, limits, csv_lines)
     elif workers > 1:
         from concurrent.futures import ProcessPoolExecutor
+        from contextlib import ExitStack
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=quiet_on_signals) as pool:
-            yield from in_order(lambda ab: pool.submit(run_chunk, workloads, base, grid, *ab, per_layer, limits), bounds,
-                                 IN_FLIGHT_PER_WORKER * workers)
+        # One process per pool: a chunk goes to the worker that has its clock siblings'
+        # numbers (_ClockMemo), otherwise round robin.
+        with ExitStack() as stack:
+            pools = [stack.enter_context(ProcessPoolExecutor(max_workers=1, initializer=quiet_on_signals))
+                     for _ in range(workers)]
+            affinity = _affinity(grid, chunk, period)
+
+            def submit(ab):
+                return pools[affinity(ab[0]) % workers].submit(run_chunk, workloads, base, grid, *ab, per_layer, limits,
+                                                               csv_lines)
+
+            yield from in_order(submit, bounds, IN_FLIGHT_PER_WORKER * workers)
     else:
         for a, b in bounds:
-            yield run_chunk(workloads, base, grid, a, b, per_layer, limits)
+            yield run_chunk(workloads, base, grid, a, b, per_layer, limits, csv_lines)
 
 
 def quiet_on_signals() -> None:
@@ -526,7 +776,7 @@ def check_scheduler_address(address: str) -> str:
     return address
 
 
-def _on_dask(address: str, workloads, base, grid, bounds, per_layer, limits) -> Iterator[ChunkResult]:
+def _on_dask(address: str, workloads, base, grid, bounds, per_layer, limits, csv_lines=False) -> Iterator[ChunkResult]:
     check_scheduler_address(address)
     try:
         from distributed import Client
@@ -537,7 +787,7 @@ def _on_dask(address: str, workloads, base, grid, bounds, per_layer, limits) -> 
         shared = client.scatter(list(workloads), broadcast=True)
         window = IN_FLIGHT_PER_WORKER * max(len(client.scheduler_info().get("workers", {})), 1)
         yield from in_order(lambda ab: client.submit(_run_chunk_scattered, shared, base, grid, *ab, per_layer,
-                                                     limits, pure=False), bounds, window)
+                                                     limits, csv_lines, pure=False), bounds, window)
     finally:
         client.close()
 
@@ -568,8 +818,8 @@ def _connect(client_class, address: str):
     raise InputError("--scheduler", None, problem)
 
 
-def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer, limits):
-    return run_chunk(workloads, base, grid, start, stop, per_layer, limits)
+def _run_chunk_scattered(workloads, base, grid, start, stop, per_layer, limits, csv_lines=False):
+    return run_chunk(workloads, base, grid, start, stop, per_layer, limits, csv_lines)
 
 
 def pareto_front(time_ms: np.ndarray, energy: np.ndarray) -> np.ndarray:
@@ -593,8 +843,11 @@ def pareto_front(time_ms: np.ndarray, energy: np.ndarray) -> np.ndarray:
 
 def pareto_front_3d(time_ms: np.ndarray, energy: np.ndarray, area_mm2: np.ndarray) -> np.ndarray:
     """Indices of the points no other point beats in time, energy and area at once (at least as
-    good in all three, better in one), by time. The front of each distinct area's points in
-    time and energy is computed first: a point off it is beaten at its own area.
+    good in all three, better in one), by time (then energy, area).
+
+    In that order a point's beaters all come before it, so one pass keeps the (energy, area)
+    staircase of the points seen: a point is beaten when the staircase holds one with no more
+    energy and no more area. Of equal points the first is kept. O(n log n).
 
     Example::
 
@@ -602,15 +855,26 @@ def pareto_front_3d(time_ms: np.ndarray, energy: np.ndarray, area_mm2: np.ndarra
         list(front)   # [0, 1, 2]: 0 is fastest, 1 and 2 are smaller; 2 does not beat 1 in time
     """
     time_ms, energy, area_mm2 = (np.asarray(x, dtype=np.float64) for x in (time_ms, energy, area_mm2))
-    candidates = []
-    for area in np.unique(area_mm2):
-        same = np.flatnonzero(area_mm2 == area)
-        candidates.append(same[pareto_front(time_ms[same], energy[same])])
-    keep = np.concatenate(candidates) if candidates else np.zeros(0, dtype=np.int64)
-    points = np.stack([time_ms[keep], energy[keep], area_mm2[keep]], axis=1)
-    # dominated[i]: some j is <= i in every objective and < in one.
-    at_most = (points[None, :, :] <= points[:, None, :]).all(axis=2)
-    below = (points[None, :, :] < points[:, None, :]).any(axis=2)
-    dominated = (at_most & below).any(axis=1)
-    front = keep[~dominated]
-    return front[np.lexsort((area_mm2[front], energy[front], time_ms[front]))]
+    order = np.lexsort((area_mm2, energy, time_ms))
+    times, energies, areas = time_ms[order].tolist(), energy[order].tolist(), area_mm2[order].tolist()
+    stair_energy: list[float] = []  # increasing
+    stair_area: list[float] = []  # decreasing
+    front = []
+    start = 0
+    while start < len(order):
+        point = (times[start], energies[start], areas[start])
+        stop = start + 1
+        while stop < len(order) and (times[stop], energies[stop], areas[stop]) == point:
+            stop += 1  # equal points are one design: the first stands for them (as in pareto_front)
+        _, e, a = point
+        at = bisect.bisect_right(stair_energy, e) - 1
+        if at < 0 or stair_area[at] > a:
+            front.append(int(order[start]))
+            at = bisect.bisect_left(stair_energy, e)
+            end = at
+            while end < len(stair_area) and stair_area[end] >= a:
+                end += 1
+            stair_energy[at:end] = [e]
+            stair_area[at:end] = [a]
+        start = stop
+    return np.array(front, dtype=np.int64)

@@ -113,3 +113,17 @@ def test_sweep_limits_and_3d_outputs(tmp_path):
     assert len(rows) == 8
     front = list(csv.DictReader((out / "pareto3.csv").open()))
     assert front and (out / "pareto3.png").read_bytes().startswith(b"\x89PNG")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 3)), min_size=1, max_size=80),
+       st.integers(1, 20))
+def test_the_sweeps_running_3d_front_equals_the_front_of_all_rows(points, chunk):
+    from sqnxt_sim.report.sweep_output import ParetoTracker
+
+    p = np.array(points, dtype=float)
+    rows = [{"network": "n", "config": i, "time_ms": t, "energy": e, "area_mm2": a} for i, (t, e, a) in enumerate(points)]
+    tracker = ParetoTracker()
+    for start in range(0, len(rows), chunk):  # chunk by chunk, as a sweep's rows arrive
+        tracker.add(rows[start:start + chunk])
+    assert [r["config"] for r in tracker.fronts_3d["n"]] == pareto_front_3d(p[:, 0], p[:, 1], p[:, 2]).tolist()

@@ -246,3 +246,61 @@ def test_rules_across_keys_hold_for_built_combinations(grid, field, words):
     with pytest.raises(InputError) as error:
         configurations(base, grid_from_dict(grid), 0, 1)
     assert error.value.field == field and words in error.value.problem
+
+
+# A grid over clocks: without leakage, a configuration's clock siblings reuse its evaluation
+# (sweep._ClockMemo); with leakage (energy.static_power) each one is evaluated.
+CLOCK_GRID = {
+    "clock_mhz": [100, 250, 1000],  # 1000 MHz is a 1 ns period: a faster, larger Aladdin MAC row
+    "energy.static_power": [None, "cacti_65nm"],
+    "pe_array.rows": [8, 16],
+    "dataflow": ["os", "best"],
+}
+
+
+def _clock_rows(workloads, **options):
+    base = resolve_hardware("32pe_os")
+    grid = grid_from_dict(CLOCK_GRID)
+    return base, grid, [row for chunk in execute(workloads, base, grid, **options) for row in chunk.totals]
+
+
+def test_clock_siblings_equal_their_own_single_runs(workloads):
+    base, grid, rows = _clock_rows(workloads, chunk=5)
+    assert len(rows) == 2 * 24
+    configs = configurations(base, grid, 0, grid.size)
+    for row in rows:
+        workload = workloads[0] if row["network"] == "sqnxt23_v1" else workloads[1]
+        single = simulate(workload, configs[row["config"]]).totals
+        # Exact: the memo reuses numbers the engine computed, time and area are recomputed.
+        for key in ("cycles", "time_ms", "area_mm2", "energy", "energy_static", "utilization", "dram_read_bytes",
+                    "loss_memory_stall"):
+            assert row[key] == single[key], (row["config"], key)
+    # Leakage charges time: the same array at a 10x clock costs less static energy.
+    leaky = [r for r in rows if r["energy.static_power"] == "cacti_65nm" and r["network"] == "sqnxt23_v1"]
+    assert leaky[0]["clock_mhz"] == 100 and leaky[0]["energy_static"] > 0
+    assert all(r["energy_static"] == 0 for r in rows if r["energy.static_power"] is None)
+
+
+def test_clock_grids_give_the_same_rows_whatever_the_chunks_and_workers(workloads):
+    from sqnxt_sim import sweep
+
+    _, _, by_five = _clock_rows(workloads, chunk=5)
+    sweep._memo = None
+    _, _, by_two_workers = _clock_rows(workloads, chunk=3, workers=2)
+    # per_layer takes the path without the memo (each configuration evaluated).
+    _, _, evaluated = _clock_rows(workloads, chunk=4, per_layer=True)
+    assert by_five == by_two_workers == evaluated
+
+
+def test_chunks_of_a_clock_grid_keep_siblings_together():
+    from sqnxt_sim.sweep import _affinity, _bounds_within, _clock_period
+
+    # clock (3 values) then 8 more combinations: siblings are 8 apart.
+    grid = grid_from_dict({"clock_mhz": [1, 2, 3], "cores": [1, 2], "pe_array.rows": [8, 16, 32, 64]})
+    # A chunk of 24 holds every sibling; of 5, chunks restart at each clock's block of 8.
+    assert _clock_period(grid, 24) == 24 and _clock_period(grid, 5) == 8
+    assert list(_bounds_within(24, 5, 8)) == [(0, 5), (5, 8), (8, 13), (13, 16), (16, 21), (21, 24)]
+    affinity = _affinity(grid, 5, 8)
+    # Chunks at the same offset of their blocks go to the same worker.
+    assert affinity(0) == affinity(8) == affinity(16) and affinity(5) == affinity(13) == affinity(21)
+    assert affinity(0) != affinity(5)

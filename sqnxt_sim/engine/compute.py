@@ -16,7 +16,7 @@ reshape) are free.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -55,14 +55,17 @@ class ComputeCost:
 
 
 def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, cores, psum_room=np.inf,
-                 spill_psums=False, conventions: Conventions = Conventions(), vector_ops=None, vector_lanes=None) -> ComputeCost:
+                 spill_psums=False, conventions: Conventions = Conventions(), vector_ops=None, vector_lanes=None,
+                 plan_rows: tuple[np.ndarray, np.ndarray] | None = None) -> ComputeCost:
     """``psum_room``: words of buffer the waiting partial sums may take. When they need more,
     the streamed dimension is split into chunks that fit, or (``spill_psums``) they go to DRAM.
     ``vector_ops``: the vector layers' operations (default: one per element); ``vector_lanes``:
-    the vector unit's operations per cycle per core (default: one per PE)."""
+    the vector unit's operations per cycle per core (default: one per PE). ``plan_rows``:
+    (first, inverse) of the configurations whose arrays and cores are equal (their mapping
+    plans are too: the plan is made for the first of each and shared)."""
     layer = table.geometry
     # Chunks are counted on the layer's (one group's) streamed dimension, the same for every core.
-    options = (dataflow, array, psum_room, spill_psums, conventions, dataflow.stream_length(layer))
+    options = (dataflow, array, psum_room, spill_psums, conventions, dataflow.stream_length(layer), plan_rows)
     chan = _evaluate(_pieces_by_channels(layer, cores), *options)
     # One core: both splits are the whole layer, so the pixel split is not evaluated.
     pix = chan if np.all(np.asarray(cores) == 1) else _evaluate(_pieces_by_pixels(dataflow, layer, cores), *options)
@@ -111,6 +114,25 @@ def compute_cost(table: LayerTable, dataflow: DataflowModel, array: ArrayShape, 
     )
 
 
+def _plan(dataflow: DataflowModel, piece: Geometry, array: ArrayShape, plan_rows):
+    """dataflow.plan, made once per distinct array and core count of ``plan_rows``."""
+    if plan_rows is None:
+        return dataflow.plan(piece, array)
+    first, inverse = plan_rows
+    configs = len(inverse)
+    plan = dataflow.plan(rows_of(piece, first, configs), rows_of(array, first, configs))
+    return None if plan is None else rows_of(plan, inverse, len(first))
+
+
+def rows_of(value, rows: np.ndarray, configs: int):
+    """A dataclass of per-configuration arrays with the rows ``rows`` only (fields that do not
+    vary by configuration, (layers,) or scalars, are kept)."""
+    def take(x):
+        return x[rows] if np.ndim(x) == 2 and np.shape(x)[0] == configs else x
+
+    return replace(value, **{f.name: take(getattr(value, f.name)) for f in fields(value)})
+
+
 def _choose(use_pixels, a, b):
     if isinstance(a, dict):
         return {key: np.where(use_pixels, a[key], b[key]) for key in a}
@@ -141,7 +163,8 @@ def _pieces_by_pixels(dataflow: DataflowModel, layer: Geometry, cores) -> list[t
     return [(n_big, dataflow.with_pixel_units(layer, big)), (n_small, dataflow.with_pixel_units(layer, small))]
 
 
-def _evaluate(pieces, dataflow: DataflowModel, array: ArrayShape, psum_room, spill_psums, conventions, stream_length):
+def _evaluate(pieces, dataflow: DataflowModel, array: ArrayShape, psum_room, spill_psums, conventions, stream_length,
+              plan_rows=None):
     """Cycles, PE-cycle breakdown and access counts of a layer split into two piece sizes."""
     pes = array.pes  # PE-cycle sums are float64: no int64 wrap-around
     out = {"cycles": 0, "busy": 0, "stream": 0, "fill": 0, "bus": 0, "small": 0, "fold": 0, "folds": 0, "all_folds": 0,
@@ -150,7 +173,7 @@ def _evaluate(pieces, dataflow: DataflowModel, array: ArrayShape, psum_room, spi
     out["piece_macs"] = [piece.macs for _, piece in pieces]
     # A piece no core takes anywhere (one core: the larger share) costs nothing: skip it.
     pieces = [(n_cores, piece) for n_cores, piece in pieces if np.any(n_cores > 0)] or pieces[:1]
-    plans = [dataflow.plan(piece, array) for _, piece in pieces]
+    plans = [_plan(dataflow, piece, array, plan_rows) for _, piece in pieces]
     # The cores share the buffer: their waiting partial sums add up.
     waiting = sum(n_cores * dataflow.waiting_partial_sums(piece, array, plan) for (n_cores, piece), plan in zip(pieces, plans))
     room = np.maximum(np.asarray(psum_room, dtype=np.float64), 1.0)

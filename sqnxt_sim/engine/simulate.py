@@ -77,8 +77,9 @@ def simulate(network: Network | Workload, hardware: Hardware, source: str | None
     return _package(workload.network, hardware, workload.table, {key: value[0] for key, value in columns.items()}, totals)
 
 
-def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
-    """Per-layer columns, each of shape (configurations, layers)."""
+def evaluate(workload: Workload, hw: HardwareArrays, keep: frozenset[str] | None = None) -> dict[str, np.ndarray]:
+    """Per-layer columns, each of shape (configurations, layers). ``keep``: only these columns
+    (and those the choice of dataflow needs): a sweep's chunk then holds a third of the arrays."""
     table = workload.table
     res = residency(table, workload.plan, hw.buffer_words, hw.activation_share)
     room = res.staging * PSUM_ROOM_SHARE
@@ -97,6 +98,8 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
         if overflow.size:
             out = _resolve_overflow(table, subset.res, subset.hw, subset.preset, subset.room, subset.conventions, out,
                                     overflow, overflowing[:, overflow].any(axis=1))
+        if keep is not None:
+            out = {key: value for key, value in out.items() if key in keep or key in _CHOICE_COLUMNS}
         evaluations.append(out)
     chosen = _choose(evaluations, subsets, hw)
     columns = _gather(chosen, evaluations, subsets)
@@ -109,6 +112,12 @@ def evaluate(workload: Workload, hw: HardwareArrays) -> dict[str, np.ndarray]:
     if not columns["feasible"].all():
         raise too_small_buffer(table, int(np.flatnonzero(~columns["feasible"].all(axis=0))[0]))
     return columns
+
+
+_CHOICE_COLUMNS = frozenset({"cycles", "energy", "feasible", "mappable"})
+# What network_totals reads.
+TOTALS_COLUMNS = frozenset({"cycles", "compute_cycles", "stall_cycles", "spatial_utilization", *LOSS_COLUMNS,
+                            "dram_read_bytes", "dram_write_bytes", "energy", *(f"energy_{level}" for level in LEVELS)})
 
 
 @dataclass(frozen=True)
@@ -226,8 +235,8 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
     """compute_cost once per distinct array (shape, scratchpads, cores, partial-sum room,
     conventions): a sweep varies bandwidth, clock and energy costs over the same arrays many times."""
     parts = (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum, hw.bus_ifmap, hw.bus_filter, hw.bus_psum,
-             hw.cores, room, conventions.rf_per_mac, conventions.load_drain_hops, hw.vector_lanes, hw.vector_costs,
-             hw.fold_overlap, hw.pack_groups)
+             hw.cores, hw.fold_overlap, hw.pack_groups,  # the first _PLAN_PARTS columns: what a plan depends on
+             room, conventions.rf_per_mac, conventions.load_drain_hops, hw.vector_lanes, hw.vector_costs)
     configs = hw.rows.shape[0]
     keys = np.concatenate([np.broadcast_to(np.asarray(x, dtype=np.float64), (configs, np.shape(x)[-1] if np.ndim(x) == 2 else 1))
                            for x in parts], axis=1)
@@ -236,19 +245,38 @@ def _compute_cost_per_array(table: LayerTable, preset: DataflowModel, hw: Hardwa
     if not allowed.all():
         keys = np.where(allowed[:, None], keys, -1.0)
     vector_ops = table.vector_ops(hw.vector_costs)
-    unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    if len(unique) == len(keys):
-        return compute_cost(table, preset, hw.array, hw.cores, room, spill, conventions, vector_ops, hw.vector_lanes)
+    first, inverse = unique_rows(keys)
+    # The mapping plan depends on the array and the cores only (not the partial-sum room).
+    plans = _PLAN_PARTS
+    if len(first) == len(keys):
+        plan_rows = unique_rows(keys[:, :plans])
+        return compute_cost(table, preset, hw.array, hw.cores, room, spill, conventions, vector_ops, hw.vector_lanes,
+                            plan_rows if len(plan_rows[0]) < len(keys) else None)
+    plan_rows = unique_rows(keys[first, :plans])
+    plan_rows = plan_rows if len(plan_rows[0]) < len(first) else None
     pick = lambda x: np.asarray(x)[first] if np.ndim(x) == 2 and np.shape(x)[0] == len(keys) else x
     array = ArrayShape(*(pick(x) for x in (hw.rows, hw.cols, hw.spad_ifmap, hw.spad_filter, hw.spad_psum,
                                            hw.bus_ifmap, hw.bus_filter, hw.bus_psum, hw.fold_overlap, hw.pack_groups)))
     cost = compute_cost(table, preset, array, pick(hw.cores), pick(room), spill,
                         Conventions(pick(conventions.rf_per_mac), pick(conventions.load_drain_hops)),
-                        pick(vector_ops), pick(hw.vector_lanes))
-    inverse = np.reshape(inverse, -1)
-    spread = lambda x: x[inverse] if np.ndim(x) == 2 and np.shape(x)[0] == len(unique) else x
+                        pick(vector_ops), pick(hw.vector_lanes), plan_rows)
+    spread = lambda x: x[inverse] if np.ndim(x) == 2 and np.shape(x)[0] == len(first) else x
     return replace(cost, **{f.name: spread(getattr(cost, f.name)) for f in fields(cost) if f.name != "counts"},
                    counts={level: {op: spread(v) for op, v in table_.items()} for level, table_ in cost.counts.items()})
+
+
+_PLAN_PARTS = 11
+
+
+def unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, inverse) of the distinct rows of a 2-D float64 array: the index of each distinct
+    row's first occurrence (in the order np.unique sorts them) and each row's distinct row.
+    Rows compare as bytes (one sort of a void column, faster than np.unique(axis=0)); +0.0
+    and -0.0 then differ, which only costs a duplicate."""
+    keys = np.ascontiguousarray(keys, dtype=np.float64)
+    rows = keys.view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    return first, np.reshape(inverse, -1)
 
 
 def _run(table: LayerTable, res: Residency, hw: HardwareArrays, preset: DataflowModel, cost: ComputeCost,

@@ -97,12 +97,27 @@ AREA_PARTS = ("mac", "register_file", "inter_pe", "global_buffer", "vector_unit"
 AREA_COLUMNS = ("area_mm2", *(f"area_{name}_mm2" for name in AREA_PARTS))
 
 
-def area_of(hardware) -> AreaBreakdown:
-    """The chip area of a validated Hardware (each default or its override in ``hardware.area``)."""
+@dataclass(frozen=True)
+class AreaTerms:
+    """What a chip's area depends on, but its clock: the clock only picks the MAC's Aladdin row,
+    so a sweep over clocks prices each array once (:func:`area_at`)."""
+
+    pes: int
+    cores: int
+    lanes: int  # of an explicit vector unit, per core (0: the PEs do the vector work)
+    word_bits: int
+    technology_nm: float
+    mac_override_um2: float | None
+    register_file_um2: float
+    inter_pe_um2: float
+    global_buffer_mm2: float
+    per_core_mm2: float
+
+
+def area_terms(hardware) -> AreaTerms:
+    """The clock-free inputs of a validated Hardware's area (each default or its override)."""
     a = hardware.area
     nm = a.technology_nm
-    pes = hardware.pes
-    mac = a.mac_um2 if a.mac_um2 is not None else mac_um2(hardware.word_bits, hardware.clock_mhz, nm)
     rf = (a.register_file_um2 if a.register_file_um2 is not None
           else sram_mm2(hardware.memory.register_file_bytes / 1024, nm) * 1e6)
     links = a.inter_pe_um2 if a.inter_pe_um2 is not None else pipeline_registers_um2(hardware.word_bits, nm)
@@ -112,12 +127,26 @@ def area_of(hardware) -> AreaBreakdown:
     else:
         points = a.global_buffer_by_capacity
         buffer = sram.interpolate(tuple(p.kib for p in points), tuple(p.mm2 for p in points), kib)
+    return AreaTerms(hardware.pes, hardware.cores, hardware.vector_unit.lanes or 0, hardware.word_bits, nm,
+                     a.mac_um2, rf, links, buffer, a.per_core_mm2)
+
+
+def area_at(terms: AreaTerms, clock_mhz: float) -> AreaBreakdown:
+    """The chip area of ``terms`` clocked at ``clock_mhz``."""
+    mac = terms.mac_override_um2 if terms.mac_override_um2 is not None else mac_um2(terms.word_bits, clock_mhz,
+                                                                                    terms.technology_nm)
+    pes = terms.pes
     # An explicit vector unit is lanes PE-class datapaths per core; by default the PEs do the work.
-    lanes = hardware.vector_unit.lanes or 0
     return AreaBreakdown(
-        mac=pes * mac * 1e-6, register_file=pes * rf * 1e-6, inter_pe=pes * links * 1e-6, global_buffer=buffer,
-        vector_unit=hardware.cores * lanes * mac * 1e-6, cores=hardware.cores * a.per_core_mm2,
+        mac=pes * mac * 1e-6, register_file=pes * terms.register_file_um2 * 1e-6, inter_pe=pes * terms.inter_pe_um2 * 1e-6,
+        global_buffer=terms.global_buffer_mm2, vector_unit=terms.cores * terms.lanes * mac * 1e-6,
+        cores=terms.cores * terms.per_core_mm2,
     )
+
+
+def area_of(hardware) -> AreaBreakdown:
+    """The chip area of a validated Hardware (each default or its override in ``hardware.area``)."""
+    return area_at(area_terms(hardware), hardware.clock_mhz)
 
 
 def area_columns(configs) -> dict[str, list[float]]:

@@ -37,14 +37,19 @@ class CsvStream:
         self.writer: csv.DictWriter | None = None
         self.rows = 0
 
-    def write(self, rows: Iterable[dict[str, Any]]) -> None:
-        os_step(self.target, self._write, rows)
+    def write(self, rows: Iterable[dict[str, Any]], lines: str | None = None) -> None:
+        """Append ``rows``; ``lines``: the same rows already rendered (ChunkResult.csv_lines)."""
+        os_step(self.target, self._write, rows, lines)
 
-    def _write(self, rows: Iterable[dict[str, Any]]) -> None:
+    def _write(self, rows: Iterable[dict[str, Any]], lines: str | None) -> None:
         for row in rows:
             if self.writer is None:
                 self.writer = csv.DictWriter(self.file, fieldnames=list(row), lineterminator="\n")
                 self.file.write(",".join(self.header(key) for key in row) + "\n")
+            if lines is not None:
+                self.file.write(lines)
+                self.rows += len(rows)
+                break
             self.writer.writerow(row)
             self.rows += 1
         self.file.flush()
@@ -71,6 +76,7 @@ class ParetoTracker:
     largest_batch: int = 1
     color_key: str | None = None  # the grid key whose value colours the sampled points
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    _front_3d_points: dict[str, np.ndarray] = field(default_factory=dict)  # (time, energy, area) of fronts_3d
 
     def add(self, rows: list[dict[str, Any]]) -> None:
         by_network: dict[str, list[dict[str, Any]]] = {}
@@ -82,19 +88,49 @@ class ParetoTracker:
             time = np.array([r["time_ms"] for r in candidates])
             energy = np.array([r["energy"] for r in candidates])
             self.fronts[network] = [candidates[i] for i in pareto_front(time, energy)]
-            candidates = self.fronts_3d.get(network, []) + group
-            objectives = (np.array([r[key] for r in candidates]) for key in ("time_ms", "energy", "area_mm2"))
-            self.fronts_3d[network] = [candidates[i] for i in pareto_front_3d(*objectives)]
+            self._add_to_front_3d(network, group)
+            # Reservoir sampling keeps the plot's memory bounded: the n-th row seen replaces a
+            # random point with probability SAMPLE_POINTS / n (one draw per row, in row order).
             points = self.sample.setdefault(network, [])
-            for r in group:  # reservoir sampling keeps the plot's memory bounded
-                self.seen[network] = seen = self.seen.get(network, 0) + 1
-                point = (r["time_ms"], r["energy"], r.get(self.color_key) if self.color_key else None, r["area_mm2"])
-                if len(points) < SAMPLE_POINTS:
-                    points.append(point)
-                else:
-                    slot = int(self.rng.integers(0, seen))
+            seen = self.seen.get(network, 0)
+            self.seen[network] = seen + len(group)
+            key = self.color_key
+
+            def point(r):
+                return r["time_ms"], r["energy"], r.get(key) if key else None, r["area_mm2"]
+
+            room = max(SAMPLE_POINTS - len(points), 0)
+            points.extend(point(r) for r in group[:room])
+            rest = group[room:]
+            if rest:
+                slots = self.rng.integers(0, seen + room + 1 + np.arange(len(rest)))
+                for r, slot in zip(rest, slots.tolist()):
                     if slot < SAMPLE_POINTS:
-                        points[slot] = point
+                        points[slot] = point(r)
+
+
+    def _add_to_front_3d(self, network: str, group: list[dict[str, Any]]) -> None:
+        """The 3-D front of every row so far: the group's own front, then each of its points in
+        row order joins unless a member beats or equals it (an earlier row then stands for
+        it), and pushes out the members it beats. Same front as pareto_front_3d of all rows."""
+        objectives = np.array([[r["time_ms"], r["energy"], r["area_mm2"]] for r in group], dtype=np.float64)
+        own = np.sort(pareto_front_3d(*objectives.T))  # in row order
+        front = self.fronts_3d.get(network, [])
+        points = self._front_3d_points.get(network, np.zeros((0, 3)))
+        for i in own.tolist():
+            p = objectives[i]
+            if len(points) and ((points <= p).all(axis=1)).any():
+                continue  # beaten or equalled
+            beaten = (p <= points).all(axis=1)
+            if beaten.any():
+                keep = np.flatnonzero(~beaten)
+                front = [front[j] for j in keep.tolist()]
+                points = points[keep]
+            front.append(group[i])
+            points = np.vstack([points, p])
+        order = np.lexsort((points[:, 2], points[:, 1], points[:, 0])) if len(points) else np.zeros(0, dtype=np.int64)
+        self.fronts_3d[network] = [front[j] for j in order.tolist()]
+        self._front_3d_points[network] = points[order]
 
 
 @dataclass
@@ -131,7 +167,7 @@ def write_sweep(directory: Path | None, chunks: Iterable[ChunkResult], total: in
                 prepare_dir(directory)
                 streams = {name: CsvStream(directory / name, header_with_unit(energy_suffix)) for name in names}
             if streams:
-                streams["sweep.csv"].write(result.totals)
+                streams["sweep.csv"].write(result.totals, result.csv_lines)
                 if per_layer:
                     streams["sweep_layers.csv"].write(result.layers)
             tracker.add(result.totals)
