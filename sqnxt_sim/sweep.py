@@ -739,19 +739,34 @@ def execute(
 
         # One process per pool: a chunk goes to the worker that has its clock siblings'
         # numbers (_ClockMemo), otherwise round robin.
+        # The sweep goes to each worker once, as it starts; a task is then a range of the grid.
+        job = (workloads, base, grid, per_layer, limits, csv_lines)
         with ExitStack() as stack:
-            pools = [stack.enter_context(ProcessPoolExecutor(max_workers=1, initializer=quiet_on_signals))
+            pools = [stack.enter_context(ProcessPoolExecutor(max_workers=1, initializer=_start_worker, initargs=(job,)))
                      for _ in range(workers)]
             affinity = _affinity(grid, chunk, period)
 
             def submit(ab):
-                return pools[affinity(ab[0]) % workers].submit(run_chunk, workloads, base, grid, *ab, per_layer, limits,
-                                                               csv_lines)
+                return pools[affinity(ab[0]) % workers].submit(_run_worker_chunk, *ab)
 
             yield from in_order(submit, bounds, IN_FLIGHT_PER_WORKER * workers)
     else:
         for a, b in bounds:
             yield run_chunk(workloads, base, grid, a, b, per_layer, limits, csv_lines)
+
+
+_worker_job: tuple | None = None  # in a local worker: (workloads, base, grid, per_layer, limits, csv_lines)
+
+
+def _start_worker(job: tuple) -> None:
+    global _worker_job
+    quiet_on_signals()
+    _worker_job = job
+
+
+def _run_worker_chunk(start: int, stop: int) -> ChunkResult:
+    workloads, base, grid, per_layer, limits, csv_lines = _worker_job
+    return run_chunk(workloads, base, grid, start, stop, per_layer, limits, csv_lines)
 
 
 def quiet_on_signals() -> None:
