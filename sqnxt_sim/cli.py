@@ -62,6 +62,13 @@ def main() -> None:
     """
 
 
+def _shipped(path: Path, kind: str, option: str) -> Path:
+    """A grid or search-space file as given, or a shipped one by name (sweeps/arrays.yaml is
+    ``--grid arrays``, searches/sqnxt23_blocks.yaml ``--space sqnxt23_blocks``; also from a wheel)."""
+    from .paths import find_named_file
+
+    return find_named_file(str(path), kind, option, "grid" if kind == "sweeps" else "search space")
+
 @main.command()
 @click.option("--net", "net", default="sqnxt23_v1", show_default=True,
               help="Zoo network name or path to a network .yaml / .onnx / SCALE-Sim topology .csv file.")
@@ -274,7 +281,7 @@ def reproduce(out: Path, hws: tuple[str, ...], space_path: Path | None, workers:
     from .studies.squeezenext import run_study
 
     check_out_dir(out)
-    space = load_space(space_path) if space_path is not None else None
+    space = load_space(_shipped(space_path, "searches", "--space")) if space_path is not None else None
     study = run_study(list(hws) or None, design=True, search_space=space, workers=workers)
     facts = study_findings(study)
     files = study_files(study, facts)
@@ -349,7 +356,7 @@ def sweep(nets_: tuple[str, ...], hw: str, grid_path: Path, out: Path | None, pe
         check_out_dir(out)
     workloads = [prepare(load_network(name, batch=batch)) for name in nets_]
     base = resolve_hardware(hw)
-    grid = load_grid(grid_path)
+    grid = load_grid(_shipped(grid_path, "sweeps", "--grid"))
     validate_grid(base, grid)
     if color_by is not None and color_by not in grid.columns:
         raise InputError("--color-by", None, f"{color_by!r} is not a key of the grid; it sets {', '.join(grid.columns)}")
@@ -444,7 +451,8 @@ def tune(nets_: tuple[str, ...], hw: str, budget: float | None, max_pes: int | N
         check_out_dir(out)
     workloads = [prepare(load_network(name, batch=batch)) for name in nets_]
     base = resolve_hardware(hw)
-    grid = load_grid(grid_path) if grid_path is not None else grid_from_dict(DEFAULT_GRID, "the default tuning grid")
+    grid = (load_grid(_shipped(grid_path, "sweeps", "--grid")) if grid_path is not None
+            else grid_from_dict(DEFAULT_GRID, "the default tuning grid"))
     validate_grid(base, grid)
     base_area = area_of(base).columns()["area_mm2"]
     limits = Limits(budget if budget is not None else base_area, max_pes, max_buffer)
@@ -514,9 +522,9 @@ def search(space_path: Path, hw: str, grid_path: Path | None, max_macs: int | No
 
     if out is not None:
         check_out_dir(out)
-    space = load_space(space_path)
+    space = load_space(_shipped(space_path, "searches", "--space"))
     base = resolve_hardware(hw)
-    grid = load_grid(grid_path) if grid_path is not None else None
+    grid = load_grid(_shipped(grid_path, "sweeps", "--grid")) if grid_path is not None else None
     if reference.lower() != "none":
         from .paths import find_named_file
 

@@ -1,4 +1,4 @@
-"""Where the shipped data (networks/, hwconfigs/) lives: beside the package in a source
+"""Where the shipped data (networks/, hwconfigs/, sweeps/, searches/) lives: beside the package in a source
 checkout, or inside it (``sqnxt_sim/_data``) in an installed wheel."""
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -111,3 +112,16 @@ def test_bad_out_is_reported_before_any_work(tmp_path):
     blocker.write_text("x")
     result = invoke("compare", "--net", "sqnxt23_v1", "--net", "sqnxt23_v5", "--out", str(blocker / "sub"))
     assert result.exit_code == 2 and "is not a directory" in result.output
+
+
+def test_shipped_grids_and_spaces_by_name(tmp_path):
+    from sqnxt_sim.cli import _shipped
+    from sqnxt_sim.paths import data_dir
+
+    # A bare name is the shipped file (also in a wheel: sqnxt_sim/_data/sweeps, .../searches).
+    assert _shipped(Path("arrays"), "sweeps", "--grid") == data_dir("sweeps") / "arrays.yaml"
+    assert _shipped(Path("sqnxt23_blocks"), "searches", "--space") == data_dir("searches") / "sqnxt23_blocks.yaml"
+    own = tmp_path / "arrays.yaml"  # a path is taken as given
+    assert _shipped(own, "sweeps", "--grid") == own
+    result = CliRunner().invoke(main, ["search", "--space", "sqnxt23_blockz"])
+    assert result.exit_code == 2 and "did you mean sqnxt23_blocks" in result.output

@@ -55,6 +55,11 @@ OUTPUTS = {
     "tune": ("Tune",
              "`tune.csv` of `sqnxt-sim tune --out DIR`: per network, the best configurations within the budget, "
              "best first; the sweep's columns and a rank."),
+    "search": ("Search",
+               "`search.csv` of `sqnxt-sim search --out DIR` (one row per candidate network, or per candidate x "
+               "configuration with `--grid`, by candidate then configuration) and `search_pareto.csv` (the points "
+               "of each front, one row per front and point): the candidate, then the network's totals "
+               "(docs/search.md)."),
 }
 # Outputs whose rows cover a whole network: there a definition's ``network`` note applies.
 NETWORK_OUTPUTS = ("totals", "compare", "sweep", "tune")
@@ -315,6 +320,25 @@ COLUMNS: tuple[Column, ...] = (
 # tune.csv's rows are sweep rows: every sweep column is also a tune column.
 COLUMNS = tuple(replace(c, where=(*c.where, "tune")) if "sweep" in c.where and "tune" not in c.where else c
                 for c in COLUMNS)
+# A search row is a candidate, then a sweep row's totals (a network per row, no batch).
+NOT_IN_SEARCH = ("batch",)
+COLUMNS = tuple(replace(c, where=(*c.where, "search")) if "sweep" in c.where and c.name not in NOT_IN_SEARCH
+                else replace(c, where=(*c.where, "search")) if c.name in ("macs", "layers") else c for c in COLUMNS)
+COLUMNS += (
+    Column("candidate", INTEGER, "the candidate's number in the space's enumeration order, from 0 (skipped "
+           "candidates keep theirs).", ("search",)),
+    Column("known_as", TEXT, "the zoo network the candidate is exactly (`sqnxt23_v5`...), else empty.", ("search",)),
+    Column("blocks", TEXT, "blocks per stage, `6-6-8-1`.", ("search",)),
+    Column("stem_kernel", INTEGER, "the stem convolution's kernel size.", ("search",)),
+    Column("first_block", TEXT, "the first block of each stage: `projection` (v1) or `shared` (v5).", ("search",)),
+    Column("width_multiplier", "ratio", "the stage widths' multiplier (1.0: the base's widths).", ("search",)),
+    Column("widths", TEXT, "the stage widths it gives, `32-64-128-256`.", ("search",)),
+    Column("groups", INTEGER, "groups of each block's first 1x1 and separable convolutions.", ("search",)),
+    Column("params", COUNT, "the network's weights (parameters), as `weights` of `sqnxt-sim run`.", ("search",)),
+    Column("front", TEXT, "in `search_pareto.csv`: the front the row is on, `<objective>_vs_<x>` "
+           "(`cycles_vs_macs`, `cycles_vs_params`, `energy_vs_macs`, `energy_vs_params`; both minimized).",
+           ("search",)),
+)
 
 
 def definitions(output: str | None = None) -> list[Column]:

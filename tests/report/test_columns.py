@@ -59,6 +59,11 @@ def real_columns(tmp_path_factory) -> dict[str, set[str]]:
     invoke("tune", "--net", NETWORK, "--grid", str(directory / "grid.yaml"), "--budget", "100",
            "--out", str(directory / "tune"))
     seen["tune"].update(header((directory / "tune" / "tune.csv").read_text()))
+    (directory / "space.yaml").write_text("base: sqnxt23_v1\nblocks: [[6, 6, 8, 1], [2, 4, 14, 1]]\nstem_kernel: [5]\n")
+    invoke("search", "--space", str(directory / "space.yaml"), "--grid", str(directory / "grid.yaml"),
+           "--out", str(directory / "search"))
+    for name in ("search.csv", "search_pareto.csv"):
+        seen["search"].update(header((directory / "search" / name).read_text()))
     return seen
 
 
