@@ -6,7 +6,9 @@
 Each sweep runs as its own `sqnxt-sim sweep` process; its resident memory, summed over the
 process and its worker processes, is sampled from /proc every 50 ms (Linux). Measured: 10k,
 100k and 1M configurations of sqnxt23_v1 with 1 and 2 workers, and a 10,000-layer network on
-a 100-configuration grid. ``--quick`` leaves out the 1M sweeps (about 10 minutes each).
+a 100-configuration grid, and the joint search of searches/sqnxt23_blocks.yaml's 4,560
+candidates on 224 configurations (1,021,440 evaluations, 2 workers; ``--search``: only it).
+``--quick`` leaves out the 1M sweeps and the search.
 ``--trace`` instead samples the resident memory of one in-process sweep of 400,000
 configurations every 51,200: a flat line shows that nothing accumulates per configuration
 (the peaks of the table above are the highest of the chunks' passing temporaries).
@@ -30,6 +32,10 @@ GRID_10K = {"pe_array.rows": [4, 8, 12, 16, 20, 24, 28, 32, 48, 64], "pe_array.c
             "memory.dram_bandwidth_bytes_per_cycle": [16, 32, 64, 128, None]}
 GRID_100K = {**GRID_10K, "clock_mhz": [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]}
 GRID_1M = {**GRID_100K, "memory.global_buffer_kib": [32, 48, 64, 96, 128, 160, 192, 256, 384, 512]}
+# The joint search: the 4,560 candidates of searches/sqnxt23_blocks.yaml x 224 configurations
+# (array shape, os or ws, seven clocks) = 1,021,440 evaluations.
+GRID_JOINT = {"pe_array.rows": [8, 16, 32, 64], "pe_array.cols": [8, 16, 32, 64], "dataflow": ["os", "ws"],
+              "clock_mhz": [200, 400, 600, 800, 1000, 1200, 1400]}
 GRID_100 = {"pe_array.rows": [4, 8, 16, 32, 64], "pe_array.cols": [4, 8, 16, 32, 64], "cores": [1, 2, 4, 8]}
 
 
@@ -101,6 +107,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--quick", action="store_true", help="leave out the 1M-configuration sweeps")
     parser.add_argument("--trace", action="store_true", help="resident memory along one in-process sweep")
+    parser.add_argument("--search", action="store_true", help="only the joint search of a million evaluations")
     args = parser.parse_args()
     if args.trace:
         samples = trace()
@@ -114,14 +121,22 @@ def main() -> None:
         grids = [("10k", GRID_10K), ("100k", GRID_100K)] + ([] if args.quick else [("1M", GRID_1M)])
         cases = [("sqnxt23_v1", label, grid, workers) for workers in (1, 2) for label, grid in grids]
         cases.append((str(tmp / "chain.yaml"), "100", GRID_100, 1))
+        if not args.quick or args.search:
+            cases.append(("search", "joint", GRID_JOINT, 2))
+        if args.search:
+            cases = cases[-1:]
         for net, label, grid, workers in cases:
             grid_path = tmp / f"grid_{label}.yaml"
-            grid_path.write_text(yaml.safe_dump(grid))
+            grid_path.write_text(yaml.safe_dump(grid))  # sorted keys: clock_mhz first, its siblings furthest apart
             out = tmp / f"out_{label}_{workers}"
             command = [sys.executable, "-m", "sqnxt_sim.cli", "sweep", "--net", net, "--hw", "32pe_os",
                        "--grid", str(grid_path), "--out", str(out), "--workers", str(workers)]
+            if net == "search":
+                command = [sys.executable, "-m", "sqnxt_sim.cli", "search", "--space", "sqnxt23_blocks", "--hw",
+                           "32pe_os", "--grid", str(grid_path), "--out", str(out), "--workers", str(workers)]
             peak, seconds = peak_of(command)
-            name = f"{'chain10000' if net.endswith('chain.yaml') else net}_{label}_workers{workers}"
+            name = {"search": "joint_search_1M"}.get(net, "chain10000" if net.endswith("chain.yaml") else net)
+            name = f"{name}_{label}_workers{workers}" if net != "search" else f"{name}_workers{workers}"
             results[name] = {"peak_rss_mib": round(peak, 1), "seconds": round(seconds, 1)}
             print(f"{name:34s} peak {peak:8.1f} MiB   {seconds:7.1f} s", flush=True)
     if args.json:

@@ -492,7 +492,7 @@ class _Cells:
 
 
 CLOCK_KEY = "clock_mhz"
-MEMO_ENTRIES = 150_000  # configurations but their clock kept per process (and per network): about 70 MB when full
+MEMO_ENTRIES = 64_000  # configurations but their clock kept per process (and network): at most about 30 MB
 _CLOCK_FREE = tuple(key for key in TOTAL_COLUMNS if key not in ("time_ms", "area_mm2"))
 
 
