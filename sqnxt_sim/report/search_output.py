@@ -61,17 +61,18 @@ def write_search_csv(result: SearchResult, path: Path) -> None:
         handle.write(_csv_cells([header(name) for name in names]) + "\n")
         if not result.evaluations:
             return
-        prefix = _repeated_cells(result, CANDIDATE_COLUMNS, "candidate")
-        if grid_names:
-            prefix = prefix + _repeated_cells(result, grid_names, "config")
+        # Shared texts, a pointer per row; each block's row prefixes are joined as it is written.
+        candidate_cells = _repeated_cells(result, CANDIDATE_COLUMNS, "candidate")
+        grid_cells = _repeated_cells(result, grid_names, "config") if grid_names else None
         for start in range(0, result.evaluations, CSV_BLOCK_ROWS):
             stop = min(result.evaluations, start + CSV_BLOCK_ROWS)
+            prefix = candidate_cells[start:stop] if grid_cells is None else candidate_cells[start:stop] + grid_cells[start:stop]
             cells = [map(_number_cell if result.columns[name].dtype == object else str, result.columns[name][start:stop].tolist())
                      for name in numbers]
             if cells:
-                lines = (p + b for p, b in zip(prefix[start:stop].tolist(), map(",".join, zip(*cells))))
+                lines = (p + b for p, b in zip(prefix.tolist(), map(",".join, zip(*cells))))
             else:  # no engine columns: drop the separator the prefix ends with
-                lines = (p[:-1] for p in prefix[start:stop].tolist())
+                lines = (p[:-1] for p in prefix.tolist())
             handle.write("".join(line + "\n" for line in lines))
 
 

@@ -715,11 +715,19 @@ def run_search(space: SearchSpace | str | Path | dict, hardware: Hardware | str,
         done += next(job_sizes)
         if progress is not None:
             progress(done, total)
-    engine = {key: np.concatenate(parts) for key, parts in pieces.items()}
     total_columns = tuple(key for key in pieces if key not in ("candidate", "config", *eval_grid.columns))
+    # One column at a time, each job's parts let go as it is joined: the peak is one copy, not two.
+    engine = {key: _joined(pieces, key) for key in list(pieces)}
     columns = _assemble(space, active, counts, engine, eval_grid, grid is not None)
     return SearchResult(space, hardware, grid, columns, total_columns, len(all_candidates), skipped, pre_cut + len(cut),
                         len(active) - len(cut), time.perf_counter() - started, workers, max_macs, max_params, eval_grid)
+
+
+def _joined(pieces: dict[str, list[np.ndarray]], key: str) -> np.ndarray:
+    parts = pieces.pop(key)
+    joined = np.concatenate(parts)
+    parts.clear()
+    return joined
 
 
 def _assemble(space: SearchSpace, active: list[Candidate], counts: dict[int, tuple[int, int, int]],
@@ -729,7 +737,9 @@ def _assemble(space: SearchSpace, active: list[Candidate], counts: dict[int, tup
         names = (*CANDIDATE_COLUMNS, *(("config", *eval_grid.columns) if joint else ()))
         return {name: np.empty(0, dtype=object) for name in names}
     order = np.lexsort((engine["config"], engine["candidate"]))
-    engine = {key: values[order] for key, values in engine.items()}
+    if np.any(order[1:] < order[:-1]):
+        for key in list(engine):  # one column reordered at a time
+            engine[key] = engine[key][order]
     ids = np.unique(engine["candidate"])
     by_id = {c.id: c for c in active}
     base_key = family_key(space.base_data)
