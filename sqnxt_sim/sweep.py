@@ -508,9 +508,8 @@ class _ClockMemo:
     def __init__(self, fingerprint: bytes, base: Hardware, grid: Grid) -> None:
         self.fingerprint = fingerprint
         self.patches = _ValidatedValues(base, grid)
-        self.axis = grid.keys.index(CLOCK_KEY)
-        self.clocks = [self.patches.of(self.axis, pick)[0][1] for pick in range(len(grid.values[self.axis]))]
-        self.inner = math.prod(len(v) for v in grid.values[self.axis + 1:])
+        self.axis, self.inner, clocks = _clock_axis(grid)
+        self.clocks = [self.patches.of(self.axis, pick)[0][1] for pick in range(clocks)]
         self.cells = _Cells(grid)
         # reduced index -> (area terms, chip PEs, buffer KiB, no leakage)
         self.hardware: dict[int, tuple[AreaTerms, int, float, bool]] = {}
@@ -642,15 +641,20 @@ def chunk_bounds(size: int, chunk: int = CHUNK_CONFIGS) -> Iterator[tuple[int, i
         yield start, min(size, start + chunk)
 
 
+def _clock_axis(grid: Grid) -> tuple[int, int, int]:
+    """(the clock's axis, combinations per clock value: the product of the later axes, clock values)."""
+    axis = grid.keys.index(CLOCK_KEY)
+    return axis, math.prod(len(v) for v in grid.values[axis + 1:]), len(grid.values[axis])
+
+
 def _clock_period(grid: Grid, chunk: int) -> int | None:
     """Chunks of a grid that varies the clock stay within blocks of this many combinations, so
     that clock siblings (equal but for the clock, :class:`_ClockMemo`) share a chunk or fall in
     chunks at the same offset of their blocks. None: no clock axis."""
     if CLOCK_KEY not in grid.keys:
         return None
-    axis = grid.keys.index(CLOCK_KEY)
-    inner = math.prod(len(v) for v in grid.values[axis + 1:])
-    siblings = inner * len(grid.values[axis])
+    _, inner, clocks = _clock_axis(grid)
+    siblings = inner * clocks
     if siblings <= chunk:
         return (chunk // siblings) * siblings  # every sibling in the chunk
     return inner
@@ -669,8 +673,7 @@ def _affinity(grid: Grid, chunk: int, period: int | None):
     """The worker (modulo the workers) a chunk starting at ``start`` goes to."""
     if period is None or CLOCK_KEY not in grid.keys:
         return lambda start: start // chunk
-    axis = grid.keys.index(CLOCK_KEY)
-    inner, clocks = math.prod(len(v) for v in grid.values[axis + 1:]), len(grid.values[axis])
+    _, inner, clocks = _clock_axis(grid)
     return lambda start: ((start // (inner * clocks)) * inner + start % inner) // min(chunk, period)
 
 
